@@ -1,0 +1,305 @@
+import type { KeyObject } from 'node:crypto';
+import { v4 as uuidv4 } from 'uuid';
+import {
+  AI_GATEWAY_AUDIENCE,
+  ENV_ISSUER,
+  EXPIRES_IN_SECONDS,
+  GITLAB_REALM_SAAS,
+  GITLAB_REALM_SELF_MANAGED,
+  MAX_EXPIRES_IN_SECONDS,
+  RESERVED_CLAIMS,
+  type GitlabRealm,
+} from '../constants';
+import { InvalidClaimError } from '../errors';
+import { KeyRing } from '../keys/key-ring';
+import { parsePemCached, SigningKey } from '../keys/signing-key';
+import { describe, systemClock, type Clock } from '../time';
+import type { JsonObject, JsonValue } from './claims';
+
+/**
+ * Anything `AiAccessToken` can sign with: a {@link SigningKey}, a {@link KeyRing} (its current
+ * key signs), PEM text, or a private `crypto.KeyObject`. Prefer a `SigningKey` or `KeyRing` built
+ * once at start-up.
+ *
+ * @example
+ * ```ts
+ * const key: SigningKeyInput = SigningKey.fromEnv();
+ * ```
+ */
+export type SigningKeyInput = SigningKey | KeyRing | string | KeyObject;
+
+/**
+ * Options of `new AiAccessToken(options)`.
+ *
+ * @example
+ * ```ts
+ * const options: AiAccessTokenOptions = {
+ *   subject: 'user-42',
+ *   scopes: ['code_suggestions', 'duo_chat'],
+ *   issuer: 'https://gitlab.example.com',
+ *   signingKey: SigningKey.fromEnv(),
+ * };
+ * ```
+ */
+export interface AiAccessTokenOptions {
+  /** Who the token is for (a user or instance id). Becomes `sub`. */
+  subject: string;
+  /** Non-empty list of unique, non-empty feature names. Becomes `scopes`. */
+  scopes: readonly string[];
+  /** Becomes `iss`. Default: the `AI_ACCESS_TOKEN_ISSUER` environment variable. */
+  issuer?: string | undefined;
+  /**
+   * The key that signs. Default: `AI_ACCESS_TOKEN_SIGNING_KEY` (PEM text) or
+   * `AI_ACCESS_TOKEN_SIGNING_KEY_FILE` (path), read when the token is encoded.
+   */
+  signingKey?: SigningKeyInput | undefined;
+  /** Becomes `gitlab_realm`. Default `'saas'`. */
+  gitlabRealm?: GitlabRealm | undefined;
+  /** Becomes `aud`. Default `'gitlab-ai-gateway'`. */
+  audience?: string | readonly string[] | undefined;
+  /** Lifetime in whole seconds, 1 to 86400. Default 3600. */
+  expiresIn?: number | undefined;
+  /** More claims; names the package owns (`jti`, `aud`, `iss`, `sub`, `iat`, `nbf`, `exp`, `gitlab_realm`, `scopes`) are refused. */
+  extraClaims?: JsonObject | undefined;
+  /** The clock. Default: the real one. */
+  now?: Clock | undefined;
+  /** Produces `jti`. Default: a random UUID (v4). */
+  generateId?: (() => string) | undefined;
+}
+
+/** Options after validation: every default applied, every value checked and frozen. */
+export interface ResolvedTokenOptions {
+  readonly subject: string;
+  readonly scopes: readonly string[];
+  readonly issuer: string;
+  readonly signingKey: SigningKey | KeyRing | null;
+  readonly gitlabRealm: GitlabRealm;
+  readonly audience: string | readonly string[];
+  readonly expiresIn: number;
+  readonly extraClaims: Readonly<JsonObject>;
+  readonly now: Clock;
+  readonly generateId: () => string;
+}
+
+const OPTION_NAMES: ReadonlySet<string> = new Set([
+  'subject',
+  'scopes',
+  'issuer',
+  'signingKey',
+  'gitlabRealm',
+  'audience',
+  'expiresIn',
+  'extraClaims',
+  'now',
+  'generateId',
+]);
+
+const MAX_CLAIM_DEPTH = 32;
+
+/** Validates every option once, at construction, and applies the defaults. */
+export function resolveTokenOptions(
+  options: AiAccessTokenOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): ResolvedTokenOptions {
+  const raw: unknown = options;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new InvalidClaimError('options', `options must be an object; got ${describe(options)}`);
+  }
+  for (const name of Object.keys(options)) {
+    if (!OPTION_NAMES.has(name)) {
+      throw new InvalidClaimError(
+        name,
+        `unknown option ${JSON.stringify(name)}; expected one of ${[...OPTION_NAMES].join(', ')}`,
+      );
+    }
+  }
+  return {
+    subject: nonEmptyString('subject', options.subject),
+    scopes: stringList('scopes', options.scopes),
+    issuer: resolveIssuer(options.issuer, env),
+    signingKey: resolveSigningKey(options.signingKey),
+    gitlabRealm: resolveRealm(options.gitlabRealm),
+    audience: resolveAudience(options.audience),
+    expiresIn: resolveExpiresIn(options.expiresIn),
+    extraClaims: resolveExtraClaims(options.extraClaims),
+    now: resolveFunction('now', options.now) ?? systemClock,
+    generateId: resolveFunction('generateId', options.generateId) ?? uuidv4,
+  };
+}
+
+function nonEmptyString(option: string, value: unknown): string {
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new InvalidClaimError(
+      option,
+      `${option} must be a non-empty string; got ${describe(value)}`,
+    );
+  }
+  return value;
+}
+
+function stringList(option: string, value: unknown): readonly string[] {
+  const rule = `${option} must be a non-empty array of strings`;
+  if (!Array.isArray(value) || value.length === 0) {
+    throw new InvalidClaimError(option, `${rule}; got ${describe(value)}`);
+  }
+  const seen = new Set<string>();
+  for (const [index, item] of (value as unknown[]).entries()) {
+    if (typeof item !== 'string' || item.length === 0) {
+      throw new InvalidClaimError(
+        option,
+        `${rule}; ${option}[${index}] is ${describe(item)}, not a non-empty string`,
+      );
+    }
+    if (seen.has(item)) {
+      throw new InvalidClaimError(
+        option,
+        `${rule} without duplicates; ${JSON.stringify(item)} appears twice`,
+      );
+    }
+    seen.add(item);
+  }
+  return Object.freeze([...seen]);
+}
+
+function resolveIssuer(value: unknown, env: NodeJS.ProcessEnv): string {
+  if (value !== undefined) return nonEmptyString('issuer', value);
+  const fromEnv = env[ENV_ISSUER];
+  if (fromEnv === undefined || fromEnv === '') {
+    throw new InvalidClaimError(
+      'issuer',
+      `issuer must be a non-empty string; pass issuer or set ${ENV_ISSUER}`,
+    );
+  }
+  return fromEnv;
+}
+
+function resolveSigningKey(value: SigningKeyInput | undefined): SigningKey | KeyRing | null {
+  if (value === undefined) return null;
+  if (value instanceof SigningKey || value instanceof KeyRing) return value;
+  if (typeof value === 'string') return parsePemCached(value);
+  return SigningKey.fromKeyObject(value);
+}
+
+function resolveRealm(value: unknown): GitlabRealm {
+  if (value === undefined) return GITLAB_REALM_SAAS;
+  if (value === GITLAB_REALM_SAAS || value === GITLAB_REALM_SELF_MANAGED) return value;
+  throw new InvalidClaimError(
+    'gitlabRealm',
+    `gitlabRealm must be '${GITLAB_REALM_SAAS}' or '${GITLAB_REALM_SELF_MANAGED}'; got ${describe(value)}`,
+  );
+}
+
+function resolveAudience(value: unknown): string | readonly string[] {
+  if (value === undefined) return AI_GATEWAY_AUDIENCE;
+  if (typeof value === 'string') return nonEmptyString('audience', value);
+  if (Array.isArray(value)) return stringList('audience', value);
+  throw new InvalidClaimError(
+    'audience',
+    `audience must be a non-empty string or a non-empty array of strings; got ${describe(value)}`,
+  );
+}
+
+function resolveExpiresIn(value: unknown): number {
+  if (value === undefined) return EXPIRES_IN_SECONDS;
+  if (
+    typeof value !== 'number' ||
+    !Number.isInteger(value) ||
+    value < 1 ||
+    value > MAX_EXPIRES_IN_SECONDS
+  ) {
+    throw new InvalidClaimError(
+      'expiresIn',
+      `expiresIn must be a whole number of seconds from 1 to ${MAX_EXPIRES_IN_SECONDS}; got ${describe(value)}`,
+    );
+  }
+  return value;
+}
+
+function resolveFunction<T extends (...args: never[]) => unknown>(
+  option: string,
+  value: T | undefined,
+): T | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'function') {
+    throw new InvalidClaimError(option, `${option} must be a function; got ${describe(value)}`);
+  }
+  return value;
+}
+
+function resolveExtraClaims(value: unknown): Readonly<JsonObject> {
+  if (value === undefined) return Object.freeze({});
+  if (!isPlainObject(value)) {
+    throw new InvalidClaimError(
+      'extraClaims',
+      `extraClaims must be a plain JSON object; got ${describe(value)}`,
+    );
+  }
+  for (const name of Object.keys(value)) {
+    if (RESERVED_CLAIMS.includes(name)) {
+      throw new InvalidClaimError(
+        `extraClaims.${name}`,
+        `extraClaims must not set ${JSON.stringify(name)}: the package owns ${RESERVED_CLAIMS.join(', ')}`,
+      );
+    }
+  }
+  assertJson('extraClaims', value, 0, new Set());
+  return deepFreeze(JSON.parse(JSON.stringify(value)) as JsonObject);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function assertJson(
+  path: string,
+  value: unknown,
+  depth: number,
+  ancestors: Set<object>,
+): asserts value is JsonValue {
+  const fail = (rule: string): never => {
+    throw new InvalidClaimError(path, `${path} must be JSON: ${rule}`);
+  };
+  if (depth > MAX_CLAIM_DEPTH) fail(`nested deeper than ${MAX_CLAIM_DEPTH} levels`);
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return;
+    case 'number':
+      if (!Number.isFinite(value)) fail(`got ${String(value)}, which JSON cannot represent`);
+      return;
+    case 'object': {
+      if (value === null) return;
+      if (ancestors.has(value)) fail('it refers to itself');
+      ancestors.add(value);
+      if (Array.isArray(value)) {
+        value.forEach((item, index) => {
+          assertJson(`${path}[${index}]`, item, depth + 1, ancestors);
+        });
+      } else if (isPlainObject(value)) {
+        for (const [key, item] of Object.entries(value)) {
+          assertJson(`${path}.${key}`, item, depth + 1, ancestors);
+        }
+      } else {
+        fail(
+          `got ${describe(value)}; only plain objects, arrays, strings, finite numbers, booleans and null`,
+        );
+      }
+      ancestors.delete(value);
+      return;
+    }
+    default:
+      fail(
+        `got ${describe(value)}; only plain objects, arrays, strings, finite numbers, booleans and null`,
+      );
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const item of Object.values(value)) deepFreeze(item);
+    Object.freeze(value);
+  }
+  return value;
+}
