@@ -1,11 +1,13 @@
-import jwt from 'jsonwebtoken';
-import { addSeconds, fromUnixTime, subSeconds } from 'date-fns';
+import { addSeconds } from 'date-fns/addSeconds';
+import { fromUnixTime } from 'date-fns/fromUnixTime';
+import { subSeconds } from 'date-fns/subSeconds';
 import { ENV_SIGNING_KEY, ENV_SIGNING_KEY_FILE, NOT_BEFORE_SECONDS } from '../constants';
 import { InvalidClaimError, NoSigningKeyError } from '../errors';
 import { KeyRing } from '../keys/key-ring';
 import { SigningKey, signingKeyFromEnvOrNull } from '../keys/signing-key';
 import { readClock, toEpochSeconds } from '../time';
 import type { AiAccessTokenHeader, AiAccessTokenPayload } from './claims';
+import { headerFor, signCompact, signCompactAsync, signingInput } from './encode';
 import {
   resolveTokenOptions,
   type AiAccessTokenOptions,
@@ -44,6 +46,8 @@ export class AiAccessToken {
   readonly expiresAt: Date;
   readonly #options: ResolvedTokenOptions;
   #encoded: string | undefined;
+  // The one signature in flight from encodedAsync(), shared by concurrent callers.
+  #encoding: Promise<string> | undefined;
 
   /**
    * @throws {@link InvalidClaimError} when an option breaks its rule; the message names it.
@@ -84,18 +88,30 @@ export class AiAccessToken {
    * ```
    */
   payload(): AiAccessTokenPayload {
+    const claims = this.#claims();
+    return {
+      ...claims,
+      aud: typeof claims.aud === 'string' ? claims.aud : [...claims.aud],
+      scopes: [...claims.scopes],
+      ...structuredClone(this.#options.extraClaims),
+    };
+  }
+
+  // The claims in their final key order, sharing the frozen option values: serialising them
+  // needs no defensive copies, which payload() makes for callers.
+  #claims(): AiAccessTokenPayload {
     const { audience, issuer, subject, gitlabRealm, scopes, extraClaims } = this.#options;
     return {
       jti: this.id,
-      aud: typeof audience === 'string' ? audience : [...audience],
+      aud: audience as string | string[],
       iss: issuer,
       sub: subject,
       iat: toEpochSeconds(this.issuedAt),
       nbf: toEpochSeconds(this.notBefore),
       exp: toEpochSeconds(this.expiresAt),
       gitlab_realm: gitlabRealm,
-      scopes: [...scopes],
-      ...structuredClone(extraClaims),
+      scopes: scopes as string[],
+      ...extraClaims,
     };
   }
 
@@ -109,11 +125,13 @@ export class AiAccessToken {
    * ```
    */
   header(): AiAccessTokenHeader {
-    return { alg: 'RS256', typ: 'JWT', kid: this.signingKey().kid };
+    return headerFor(this.signingKey());
   }
 
   /**
-   * The signed JWT. Computed once; later calls return the same string.
+   * The signed JWT, signed on the calling thread (about one RSA signature of CPU, during which
+   * the event loop waits). Computed once; later calls, and {@link AiAccessToken.encodedAsync},
+   * return the same string.
    *
    * @throws {@link NoSigningKeyError} when no key is given and none is in the environment.
    * @example
@@ -124,12 +142,49 @@ export class AiAccessToken {
   encoded(): string {
     if (this.#encoded === undefined) {
       const key = this.signingKey();
-      this.#encoded = jwt.sign(this.payload(), key.privateKey, {
-        algorithm: 'RS256',
-        keyid: key.kid,
-      });
+      this.#encoded = signCompact(signingInput(key, this.#claims()), key.privateKey);
     }
     return this.#encoded;
+  }
+
+  /**
+   * The signed JWT, signed in libuv's thread pool so the event loop stays free while the RSA
+   * signature is computed. The same token as {@link AiAccessToken.encoded}: whichever path signs
+   * first, both return that string, and concurrent calls share one signature.
+   *
+   * Always returns a Promise; a missing key rejects it with {@link NoSigningKeyError} rather than
+   * throwing.
+   *
+   * @example
+   * ```ts
+   * const authorization = `Bearer ${await token.encodedAsync()}`;
+   * ```
+   */
+  encodedAsync(): Promise<string> {
+    if (this.#encoded !== undefined) return Promise.resolve(this.#encoded);
+    if (this.#encoding !== undefined) return this.#encoding;
+    let key: SigningKey;
+    let input: string;
+    try {
+      key = this.signingKey();
+      input = signingInput(key, this.#claims());
+    } catch (error: unknown) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    const encoding = signCompactAsync(input, key.privateKey).then(
+      (encoded) => {
+        // encoded() may have signed meanwhile; the signatures are equal, keep the first string.
+        this.#encoded ??= encoded;
+        this.#encoding = undefined;
+        return this.#encoded;
+      },
+      (error: unknown) => {
+        this.#encoding = undefined;
+        throw error;
+      },
+    );
+    this.#encoding = encoding;
+    return encoding;
   }
 
   /**

@@ -13,6 +13,7 @@ import {
 import { InvalidClaimError } from '../errors';
 import { KeyRing } from '../keys/key-ring';
 import { parsePemCached, SigningKey } from '../keys/signing-key';
+import { assertKnownOptions, functionOption, wholeNumberOption } from '../option-checks';
 import { describe, systemClock, type Clock } from '../time';
 import type { JsonObject, JsonValue } from './claims';
 
@@ -81,7 +82,7 @@ export interface ResolvedTokenOptions {
   readonly generateId: () => string;
 }
 
-const OPTION_NAMES: ReadonlySet<string> = new Set([
+const OPTION_NAMES: readonly string[] = Object.freeze([
   'subject',
   'scopes',
   'issuer',
@@ -101,18 +102,7 @@ export function resolveTokenOptions(
   options: AiAccessTokenOptions,
   env: NodeJS.ProcessEnv = process.env,
 ): ResolvedTokenOptions {
-  const raw: unknown = options;
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new InvalidClaimError('options', `options must be an object; got ${describe(options)}`);
-  }
-  for (const name of Object.keys(options)) {
-    if (!OPTION_NAMES.has(name)) {
-      throw new InvalidClaimError(
-        name,
-        `unknown option ${JSON.stringify(name)}; expected one of ${[...OPTION_NAMES].join(', ')}`,
-      );
-    }
-  }
+  assertKnownOptions(options, OPTION_NAMES);
   return {
     subject: nonEmptyString('subject', options.subject),
     scopes: stringList('scopes', options.scopes),
@@ -120,10 +110,17 @@ export function resolveTokenOptions(
     signingKey: resolveSigningKey(options.signingKey),
     gitlabRealm: resolveRealm(options.gitlabRealm),
     audience: resolveAudience(options.audience),
-    expiresIn: resolveExpiresIn(options.expiresIn),
+    expiresIn: wholeNumberOption(
+      'expiresIn',
+      options.expiresIn,
+      EXPIRES_IN_SECONDS,
+      1,
+      MAX_EXPIRES_IN_SECONDS,
+      'seconds',
+    ),
     extraClaims: resolveExtraClaims(options.extraClaims),
-    now: resolveFunction('now', options.now) ?? systemClock,
-    generateId: resolveFunction('generateId', options.generateId) ?? uuidv4,
+    now: functionOption('now', options.now) ?? systemClock,
+    generateId: functionOption('generateId', options.generateId) ?? uuidv4,
   };
 }
 
@@ -197,33 +194,6 @@ function resolveAudience(value: unknown): string | readonly string[] {
     'audience',
     `audience must be a non-empty string or a non-empty array of strings; got ${describe(value)}`,
   );
-}
-
-function resolveExpiresIn(value: unknown): number {
-  if (value === undefined) return EXPIRES_IN_SECONDS;
-  if (
-    typeof value !== 'number' ||
-    !Number.isInteger(value) ||
-    value < 1 ||
-    value > MAX_EXPIRES_IN_SECONDS
-  ) {
-    throw new InvalidClaimError(
-      'expiresIn',
-      `expiresIn must be a whole number of seconds from 1 to ${MAX_EXPIRES_IN_SECONDS}; got ${describe(value)}`,
-    );
-  }
-  return value;
-}
-
-function resolveFunction<T extends (...args: never[]) => unknown>(
-  option: string,
-  value: T | undefined,
-): T | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'function') {
-    throw new InvalidClaimError(option, `${option} must be a function; got ${describe(value)}`);
-  }
-  return value;
 }
 
 function resolveExtraClaims(value: unknown): Readonly<JsonObject> {

@@ -1,5 +1,6 @@
 import { AI_GATEWAY_AUDIENCE, LEGACY_CODE_SUGGESTIONS_AUDIENCE } from '../constants';
 import { InvalidClaimError } from '../errors';
+import { wholeNumberOption } from '../option-checks';
 import { describe, systemClock, type Clock } from '../time';
 import {
   resolveVerificationKeys,
@@ -197,19 +198,14 @@ function stringList(option: string, value: unknown, minLength: 0 | 1): readonly 
 }
 
 function resolveTolerance(value: unknown): number {
-  if (value === undefined) return 0;
-  if (
-    typeof value !== 'number' ||
-    !Number.isInteger(value) ||
-    value < 0 ||
-    value > MAX_CLOCK_TOLERANCE_SECONDS
-  ) {
-    throw new InvalidClaimError(
-      'clockToleranceSeconds',
-      `clockToleranceSeconds must be a whole number of seconds from 0 to ${MAX_CLOCK_TOLERANCE_SECONDS}; got ${describe(value)}`,
-    );
-  }
-  return value;
+  return wholeNumberOption(
+    'clockToleranceSeconds',
+    value,
+    0,
+    0,
+    MAX_CLOCK_TOLERANCE_SECONDS,
+    'seconds',
+  );
 }
 
 function resolveClock(value: unknown): Clock {

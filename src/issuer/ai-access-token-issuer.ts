@@ -1,0 +1,369 @@
+import { InvalidClaimError } from '../errors';
+import { assertKnownOptions, wholeNumberOption } from '../option-checks';
+import { KeyRing } from '../keys/key-ring';
+import { SigningKey } from '../keys/signing-key';
+import { describe, readClock, type Clock } from '../time';
+import { AiAccessToken } from '../token/ai-access-token';
+import { resolveTokenOptions, type SigningKeyInput } from '../token/options';
+import { normaliseRequest, type IssueRequest, type NormalisedRequest } from './cache-key';
+import { LruCache } from './lru-cache';
+
+/**
+ * Where an {@link AiAccessTokenIssuer} gets its signing key: a fixed key (a {@link SigningKey},
+ * a {@link KeyRing}, PEM text or a private `KeyObject`), or a function returning the current
+ * `SigningKey` or `KeyRing`, read on every `issue` call — the way to rotate keys under a running
+ * issuer.
+ *
+ * @example
+ * ```ts
+ * let ring = new KeyRing(SigningKey.fromEnv());
+ * const source: IssuerSigningKeySource = () => ring; // later: ring = ring.rotate(nextKey)
+ * ```
+ */
+export type IssuerSigningKeySource = SigningKeyInput | (() => SigningKey | KeyRing);
+
+/**
+ * Options of `new AiAccessTokenIssuer(options)`.
+ *
+ * @example
+ * ```ts
+ * const options: AiAccessTokenIssuerOptions = {
+ *   issuer: 'https://gitlab.example.com',
+ *   signingKey: SigningKey.fromEnv(),
+ *   refreshBeforeSeconds: 300,
+ *   maxEntries: 10_000,
+ * };
+ * ```
+ */
+export interface AiAccessTokenIssuerOptions {
+  /** Becomes `iss`. Default: the `AI_ACCESS_TOKEN_ISSUER` environment variable, read once. */
+  issuer?: string | undefined;
+  /**
+   * The key that signs, or a function returning the current one. Default: the environment's key
+   * (`AI_ACCESS_TOKEN_SIGNING_KEY` or `AI_ACCESS_TOKEN_SIGNING_KEY_FILE`), read once.
+   */
+  signingKey?: IssuerSigningKeySource | undefined;
+  /**
+   * A cached token is replaced this many seconds before it expires. Whole seconds, from 0 to
+   * `expiresIn - 1`. Default 300.
+   */
+  refreshBeforeSeconds?: number | undefined;
+  /** How many tokens are remembered; the least recently used is forgotten first. 1 to 10,000,000. Default 10,000. */
+  maxEntries?: number | undefined;
+  /** Lifetime of each token in whole seconds, 1 to 86400. Default 3600. */
+  expiresIn?: number | undefined;
+  /** The clock. Default: the real one. */
+  now?: Clock | undefined;
+  /** Produces `jti`. Default: a random UUID (v4). */
+  generateId?: (() => string) | undefined;
+}
+
+/**
+ * Counters of an {@link AiAccessTokenIssuer}.
+ *
+ * @example
+ * ```ts
+ * const { hits, misses, size }: AiAccessTokenIssuerStats = issuer.stats();
+ * ```
+ */
+export interface AiAccessTokenIssuerStats {
+  /** Calls answered without a new signature: from the cache, or by joining one in flight. */
+  hits: number;
+  /** Calls that found no usable token and started minting one (failed attempts included). */
+  misses: number;
+  /** Tokens currently cached. */
+  size: number;
+}
+
+/** Default of `refreshBeforeSeconds`. */
+const REFRESH_BEFORE_SECONDS = 300;
+/** Default of `maxEntries`. */
+const MAX_ENTRIES = 10_000;
+const MAX_MAX_ENTRIES = 10_000_000;
+
+const OPTION_NAMES: readonly string[] = Object.freeze([
+  'issuer',
+  'signingKey',
+  'refreshBeforeSeconds',
+  'maxEntries',
+  'expiresIn',
+  'now',
+  'generateId',
+]);
+
+interface CachedToken {
+  readonly encoded: string;
+  /** `nbf` in milliseconds: before it (a clock set back) the token is not yet valid. */
+  readonly validFromMs: number;
+  /** `exp - refreshBeforeSeconds` in milliseconds: from then on a new token is minted. */
+  readonly refreshAtMs: number;
+}
+
+interface PreparedRequest {
+  /** The time of this call: compared with the cache, and the `iat` of a token minted for it. */
+  readonly now: Date;
+  readonly key: SigningKey;
+  readonly normalised: NormalisedRequest;
+}
+
+interface ResolvedIssuerOptions {
+  readonly issuer: string;
+  readonly signingKey: () => SigningKey;
+  readonly refreshBeforeMs: number;
+  readonly maxEntries: number;
+  readonly expiresIn: number;
+  readonly now: Clock;
+  readonly generateId: (() => string) | undefined;
+}
+
+/**
+ * Mints AI access tokens and reuses them: the object a backend keeps for its lifetime.
+ *
+ * `issue(request)` returns a cached token for the same subject, scope set (any order), realm,
+ * audience, extra claims and signing key while it has more than `refreshBeforeSeconds` left to
+ * live, and mints a new one otherwise. A reused token's `iat` is in the past — it is the token
+ * minted earlier, not a new one. The cache is a least-recently-used map of at most `maxEntries`
+ * tokens. `issueAsync(request)` signs off the event loop, and concurrent calls for the same
+ * token share one signature.
+ *
+ * @example
+ * ```ts
+ * import { AiAccessTokenIssuer, SigningKey } from 'ai-access-token';
+ *
+ * const issuer = new AiAccessTokenIssuer({
+ *   issuer: 'https://gitlab.example.com',
+ *   signingKey: SigningKey.fromEnv(),
+ * });
+ * const token = await issuer.issueAsync({ subject: 'user-42', scopes: ['code_suggestions'] });
+ * await fetch(gatewayUrl, { headers: { Authorization: `Bearer ${token}` } });
+ * ```
+ */
+export class AiAccessTokenIssuer {
+  readonly #options: ResolvedIssuerOptions;
+  readonly #cache: LruCache<string, CachedToken>;
+  readonly #inFlight = new Map<string, Promise<string>>();
+  #kid: string | undefined;
+  // Stands for #kid in cache keys: a few characters instead of a 43-character thumbprint.
+  #keyTag = '0';
+  #keyGeneration = 0;
+  #hits = 0;
+  #misses = 0;
+
+  /**
+   * @throws {@link InvalidClaimError} when an option breaks its rule; the message names it.
+   * @throws {@link InvalidSigningKeyError} when a fixed `signingKey` is unusable.
+   * @throws {@link NoSigningKeyError} when no key is given and none is in the environment.
+   */
+  constructor(options: AiAccessTokenIssuerOptions) {
+    this.#options = resolveIssuerOptions(options);
+    this.#cache = new LruCache(this.#options.maxEntries);
+  }
+
+  /**
+   * A signed token for `request`: the cached one while it has more than `refreshBeforeSeconds`
+   * left, else a new one signed on the calling thread.
+   *
+   * @throws {@link InvalidClaimError} when the request breaks a rule; the message names the field.
+   * @example
+   * ```ts
+   * const token = issuer.issue({ subject: 'user-42', scopes: ['duo_chat', 'code_suggestions'] });
+   * ```
+   */
+  issue(request: IssueRequest): string {
+    const { now, key, normalised } = this.#prepare(request);
+    const cached = this.#lookup(normalised.cacheKey, now.getTime());
+    if (cached !== undefined) return cached;
+    this.#misses += 1;
+    const token = this.#mint(normalised, key, now);
+    const encoded = token.encoded();
+    this.#store(normalised.cacheKey, key.kid, token, encoded);
+    return encoded;
+  }
+
+  /**
+   * Like {@link AiAccessTokenIssuer.issue}, but a new token is signed in libuv's thread pool.
+   * Concurrent calls for the same token share one signature; a failure is not cached, so the
+   * next call tries again. Always returns a Promise: errors reject it.
+   *
+   * @example
+   * ```ts
+   * const [a, b] = await Promise.all([
+   *   issuer.issueAsync({ subject: 'user-42', scopes: ['duo_chat'] }),
+   *   issuer.issueAsync({ subject: 'user-42', scopes: ['duo_chat'] }),
+   * ]);
+   * a === b; // true: one signature
+   * ```
+   */
+  issueAsync(request: IssueRequest): Promise<string> {
+    let prepared: PreparedRequest;
+    try {
+      prepared = this.#prepare(request);
+    } catch (error: unknown) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    const { now, key, normalised } = prepared;
+    const { cacheKey } = normalised;
+    const cached = this.#lookup(cacheKey, now.getTime());
+    if (cached !== undefined) return Promise.resolve(cached);
+    const pending = this.#inFlight.get(cacheKey);
+    if (pending !== undefined) {
+      this.#hits += 1;
+      return pending;
+    }
+    this.#misses += 1;
+    // Minted now, not in a later tick: the token copies the request before the caller can change
+    // it. A failure becomes the flight's rejection, shared like a signature would be.
+    let signing: Promise<string>;
+    try {
+      const token = this.#mint(normalised, key, now);
+      signing = token.encodedAsync().then((encoded) => {
+        this.#store(cacheKey, key.kid, token, encoded);
+        return encoded;
+      });
+    } catch (error: unknown) {
+      signing = Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    const flight = signing.finally(() => {
+      this.#inFlight.delete(cacheKey);
+    });
+    this.#inFlight.set(cacheKey, flight);
+    return flight;
+  }
+
+  /**
+   * How often the cache answered, how often a token was minted, and how many are cached.
+   *
+   * @example
+   * ```ts
+   * issuer.stats(); // { hits: 1520, misses: 12, size: 12 }
+   * ```
+   */
+  stats(): AiAccessTokenIssuerStats {
+    return { hits: this.#hits, misses: this.#misses, size: this.#cache.size };
+  }
+
+  // Everything a call needs before the cache is consulted: cheap, and it rejects bad input.
+  #prepare(request: IssueRequest): PreparedRequest {
+    const now = this.#options.now();
+    // Checked inline, as this runs on every cache hit; readClock only builds the typed error.
+    if (!(now instanceof Date) || Number.isNaN(now.getTime())) readClock(() => now);
+    const key = this.#options.signingKey();
+    if (key.kid !== this.#kid) {
+      // After a rotation no cached token can be served again: drop them all at once.
+      this.#cache.clear();
+      this.#kid = key.kid;
+      this.#keyGeneration += 1;
+      this.#keyTag = String(this.#keyGeneration);
+    }
+    return { now, key, normalised: normaliseRequest(this.#keyTag, request) };
+  }
+
+  #lookup(cacheKey: string, nowMs: number): string | undefined {
+    const entry = this.#cache.get(cacheKey);
+    if (entry === undefined || nowMs < entry.validFromMs || nowMs >= entry.refreshAtMs) {
+      return undefined;
+    }
+    this.#hits += 1;
+    return entry.encoded;
+  }
+
+  #mint(request: NormalisedRequest, key: SigningKey, now: Date): AiAccessToken {
+    const { issuer, expiresIn, generateId } = this.#options;
+    return new AiAccessToken({
+      subject: request.subject,
+      scopes: request.scopes,
+      issuer,
+      signingKey: key,
+      gitlabRealm: request.gitlabRealm,
+      audience: request.audience,
+      expiresIn,
+      extraClaims: request.extraClaims,
+      // The time this call was checked against the cache is the token's `iat`.
+      now: () => now,
+      generateId,
+    });
+  }
+
+  #store(cacheKey: string, kid: string, token: AiAccessToken, encoded: string): void {
+    // A flight that outlived a rotation must not put an old-key token back.
+    if (kid !== this.#kid) return;
+    this.#cache.set(cacheKey, {
+      encoded,
+      validFromMs: token.notBefore.getTime(),
+      refreshAtMs: token.expiresAt.getTime() - this.#options.refreshBeforeMs,
+    });
+  }
+}
+
+function resolveIssuerOptions(options: AiAccessTokenIssuerOptions): ResolvedIssuerOptions {
+  assertKnownOptions(options, OPTION_NAMES);
+  const { signingKey, refreshBeforeSeconds, maxEntries } = options;
+  const source = typeof signingKey === 'function' ? undefined : signingKey;
+  // The options shared with AiAccessToken are checked by its own rules, once, here.
+  const shared = resolveTokenOptions({
+    subject: 'issuer-options',
+    scopes: ['issuer-options'],
+    issuer: options.issuer,
+    signingKey: source,
+    expiresIn: options.expiresIn,
+    now: options.now,
+    generateId: options.generateId,
+  });
+  const expiresIn = shared.expiresIn;
+  return {
+    issuer: shared.issuer,
+    signingKey: resolveKeySource(signingKey, shared.signingKey),
+    refreshBeforeMs: 1000 * resolveRefreshBefore(refreshBeforeSeconds, expiresIn),
+    maxEntries: wholeNumberOption(
+      'maxEntries',
+      maxEntries,
+      MAX_ENTRIES,
+      1,
+      MAX_MAX_ENTRIES,
+      'tokens',
+    ),
+    expiresIn,
+    now: shared.now,
+    generateId: options.generateId,
+  };
+}
+
+function resolveKeySource(
+  given: IssuerSigningKeySource | undefined,
+  fixed: SigningKey | KeyRing | null,
+): () => SigningKey {
+  if (typeof given === 'function') {
+    return () => {
+      const value: unknown = given();
+      if (value instanceof KeyRing) return value.current;
+      if (value instanceof SigningKey) return value;
+      throw new InvalidClaimError(
+        'signingKey',
+        `signingKey() must return a SigningKey or a KeyRing; got ${describe(value)}`,
+      );
+    };
+  }
+  const key = fixed ?? SigningKey.fromEnv();
+  // A KeyRing is immutable, so a fixed ring always signs with the same current key.
+  const current = key instanceof KeyRing ? key.current : key;
+  return () => current;
+}
+
+// Below expiresIn, so that a fresh token is reused at all; the default must fit too.
+function resolveRefreshBefore(value: unknown, expiresIn: number): number {
+  const seconds = wholeNumberOption(
+    'refreshBeforeSeconds',
+    value,
+    REFRESH_BEFORE_SECONDS,
+    0,
+    expiresIn - 1,
+    'seconds (below expiresIn)',
+  );
+  if (seconds >= expiresIn) {
+    throw new InvalidClaimError(
+      'refreshBeforeSeconds',
+      `refreshBeforeSeconds defaults to ${seconds}, which is not below expiresIn (${expiresIn}); pass a smaller refreshBeforeSeconds`,
+    );
+  }
+  return seconds;
+}
