@@ -1,0 +1,445 @@
+// Types only: importing this module (and so the package's main entry) must not load the optional
+// peer dependency. It is required in the constructor, when a store is actually built.
+import type BetterSqlite3 from 'better-sqlite3';
+import {
+  InvalidStoreOptionError,
+  MissingDependencyError,
+  ServiceAccessTokenStoreError,
+} from '../errors';
+import { describe } from '../time';
+import { TokenCipher, type EncryptionKeyInput } from './encryption';
+import {
+  ServiceAccessToken,
+  toServiceAccessToken,
+  validDate,
+  type ServiceAccessTokenInit,
+} from './service-access-token';
+import { settle } from './settle';
+import type { ServiceAccessTokenStore } from './store';
+
+/**
+ * Options of `new SqliteServiceAccessTokenStore(options)`.
+ *
+ * @example
+ * ```ts
+ * const options: SqliteServiceAccessTokenStoreOptions = {
+ *   filename: '/var/lib/gitlab/service-access-tokens.db',
+ *   encryptionKey: process.env.AI_ACCESS_TOKEN_DB_KEY,
+ * };
+ * ```
+ */
+export interface SqliteServiceAccessTokenStoreOptions {
+  /** The database file, created if missing; `':memory:'` for a private in-memory database. */
+  filename: string;
+  /**
+   * The 32-byte AES-256-GCM key, as a Buffer or base64 text. Default: the
+   * `AI_ACCESS_TOKEN_DB_KEY` environment variable (base64).
+   */
+  encryptionKey?: EncryptionKeyInput | undefined;
+  /** The table, created if missing. Letters, digits and `_`, not starting with a digit. Default `'service_access_tokens'`. */
+  tableName?: string | undefined;
+  /**
+   * How long, in milliseconds, a statement waits for another connection's write lock before
+   * failing with `SQLITE_BUSY`. Default 5000.
+   */
+  busyTimeout?: number | undefined;
+}
+
+/**
+ * The table's default name.
+ *
+ * @example
+ * ```ts
+ * new SqliteServiceAccessTokenStore({ filename, tableName: DEFAULT_SERVICE_ACCESS_TOKENS_TABLE });
+ * ```
+ */
+export const DEFAULT_SERVICE_ACCESS_TOKENS_TABLE = 'service_access_tokens';
+
+/**
+ * The value a legacy `category` column held for every row: `code_suggestions`, stored as 1. The
+ * store writes it only where the column still exists and demands a value.
+ *
+ * @example
+ * ```ts
+ * LEGACY_CODE_SUGGESTIONS_CATEGORY; // 1
+ * ```
+ */
+export const LEGACY_CODE_SUGGESTIONS_CATEGORY = 1;
+
+const LEGACY_CATEGORY_COLUMN = 'category';
+const REQUIRED_COLUMNS = [
+  'id',
+  'encrypted_token',
+  'encrypted_token_iv',
+  'expires_at',
+  'created_at',
+  'updated_at',
+] as const;
+// The name is interpolated into SQL (identifiers cannot be bound), so it is held to a plain shape.
+const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+const OPTION_NAMES: ReadonlySet<string> = new Set([
+  'filename',
+  'encryptionKey',
+  'tableName',
+  'busyTimeout',
+]);
+const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+const MAX_BUSY_TIMEOUT_MS = 2_147_483_647;
+const PEER_DEPENDENCY = 'better-sqlite3';
+const PEER_DEPENDENCY_RANGE = '12';
+
+/** What an INSERT must do about a legacy `category` column. */
+type CategoryWrite = 'omit' | 'legacy-default';
+
+interface TokenRow {
+  id: number;
+  encrypted_token: unknown;
+  encrypted_token_iv: unknown;
+  expires_at: number;
+}
+
+interface ColumnInfo {
+  name: string;
+  notnull: number;
+  dflt_value: unknown;
+}
+
+/**
+ * A {@link ServiceAccessTokenStore} in a SQLite database file, on `better-sqlite3` (an optional
+ * peer dependency: `npm install better-sqlite3@12`). The default store for a single machine.
+ *
+ * - The table is created if missing; the database runs in WAL mode, so readers never wait for the
+ *   sync job, and writers wait up to `busyTimeout` for each other.
+ * - Tokens are encrypted at rest with AES-256-GCM: a random 12-byte IV per row in
+ *   `encrypted_token_iv`, the 16-byte authentication tag appended to the ciphertext in
+ *   `encrypted_token`, and the row's `expires_at` bound as associated data. A wrong key or a
+ *   modified row rejects with `ServiceAccessTokenDecryptionError`, never a garbled token.
+ * - `expires_at`, `created_at` and `updated_at` are integer milliseconds since the epoch.
+ * - A legacy table that still has a `category` column works unchanged: the column is never read,
+ *   and written (with the legacy value 1, `code_suggestions`) only when it is `NOT NULL` without a
+ *   default. The schema is read at open and again whenever a write fails, so the column can be
+ *   dropped by another process while this store is open. {@link
+ *   SqliteServiceAccessTokenStore.dropLegacyCategoryColumn} is the later cleanup.
+ *
+ * better-sqlite3 is synchronous: each method does its (sub-millisecond) work on the calling
+ * thread and returns a settled Promise.
+ *
+ * @example
+ * ```ts
+ * import { SqliteServiceAccessTokenStore, syncServiceAccessToken } from 'ai-access-token';
+ *
+ * const store = new SqliteServiceAccessTokenStore({ filename: 'service-access-tokens.db' }); // key from AI_ACCESS_TOKEN_DB_KEY
+ * await syncServiceAccessToken(store, { token: received.token, expiresAt: new Date(received.expiresAt) });
+ * const active = await store.latestActive();
+ * ```
+ */
+export class SqliteServiceAccessTokenStore implements ServiceAccessTokenStore {
+  /** The table this store reads and writes. */
+  readonly tableName: string;
+  readonly #db: BetterSqlite3.Database;
+  readonly #cipher: TokenCipher;
+  readonly #table: string;
+  readonly #latest: BetterSqlite3.Statement<[number], TokenRow>;
+  readonly #purge: BetterSqlite3.Statement<[number]>;
+  #insert: BetterSqlite3.Statement<[Buffer, Buffer, number, number, number]>;
+  #categoryWrite: CategoryWrite;
+  #closed = false;
+
+  /**
+   * Validates the options and the key, loads better-sqlite3, opens the database and creates the
+   * table if it is missing.
+   *
+   * @throws {@link InvalidStoreOptionError} when an option breaks its rule.
+   * @throws {@link InvalidEncryptionKeyError} when the key is missing, malformed or not 32 bytes.
+   * @throws {@link MissingDependencyError} when better-sqlite3 cannot be loaded.
+   * @throws {@link ServiceAccessTokenStoreError} when an existing table lacks a needed column.
+   */
+  constructor(options: SqliteServiceAccessTokenStoreOptions) {
+    const { filename, tableName, busyTimeout } = validateOptions(options);
+    this.#cipher = TokenCipher.fromOption(options.encryptionKey);
+    this.tableName = tableName;
+    this.#table = quoteIdentifier(tableName);
+
+    const Database = loadBetterSqlite3();
+    this.#db = new Database(filename, { timeout: busyTimeout });
+    try {
+      this.#db.pragma('journal_mode = WAL');
+      this.#db.exec(
+        `CREATE TABLE IF NOT EXISTS ${this.#table} (
+          id INTEGER PRIMARY KEY,
+          encrypted_token BLOB NOT NULL,
+          encrypted_token_iv BLOB NOT NULL,
+          expires_at INTEGER NOT NULL,
+          created_at INTEGER NOT NULL,
+          updated_at INTEGER NOT NULL
+        )`,
+      );
+      this.#categoryWrite = this.#inspectSchema();
+      this.#db.exec(
+        `CREATE INDEX IF NOT EXISTS ${quoteIdentifier(`index_${tableName}_on_expires_at`)}
+          ON ${this.#table} (expires_at)`,
+      );
+      this.#insert = this.#prepareInsert(this.#categoryWrite);
+      this.#latest = this.#db.prepare<[number], TokenRow>(
+        `SELECT id, encrypted_token, encrypted_token_iv, expires_at FROM ${this.#table}
+          WHERE expires_at > ? ORDER BY expires_at DESC, id DESC LIMIT 1`,
+      );
+      this.#purge = this.#db.prepare<[number]>(`DELETE FROM ${this.#table} WHERE expires_at < ?`);
+    } catch (error) {
+      this.#db.close();
+      throw error;
+    }
+  }
+
+  /** {@inheritDoc ServiceAccessTokenStore.save} */
+  save(token: ServiceAccessToken | ServiceAccessTokenInit): Promise<ServiceAccessToken> {
+    return settle(() => {
+      this.#assertOpen();
+      const stored = toServiceAccessToken(token);
+      const row = this.#encryptRow(stored);
+      this.#write(() => this.#insert.run(...row));
+      return stored;
+    });
+  }
+
+  /** {@inheritDoc ServiceAccessTokenStore.latestActive} */
+  latestActive(now: Date = new Date()): Promise<ServiceAccessToken | null> {
+    return settle(() => {
+      this.#assertOpen();
+      const row = this.#latest.get(validDate('now', now).getTime());
+      if (row === undefined) return null;
+      const token = this.#cipher.decrypt(
+        { ciphertext: row.encrypted_token, iv: row.encrypted_token_iv },
+        associatedData(row.expires_at),
+        `row ${row.id} of ${this.tableName}`,
+      );
+      return new ServiceAccessToken({ token, expiresAt: new Date(row.expires_at) });
+    });
+  }
+
+  /** {@inheritDoc ServiceAccessTokenStore.purgeExpired} */
+  purgeExpired(now: Date = new Date()): Promise<number> {
+    return settle(() => {
+      this.#assertOpen();
+      return this.#purge.run(validDate('now', now).getTime()).changes;
+    });
+  }
+
+  /** {@inheritDoc ServiceAccessTokenStore.saveAndPurgeExpired} */
+  saveAndPurgeExpired(
+    token: ServiceAccessToken | ServiceAccessTokenInit,
+    now: Date = new Date(),
+  ): Promise<number> {
+    return settle(() => {
+      this.#assertOpen();
+      const row = this.#encryptRow(toServiceAccessToken(token));
+      const nowMs = validDate('now', now).getTime();
+      // IMMEDIATE takes the write lock up front: two writers cannot both read and then deadlock
+      // upgrading, and busyTimeout applies to the wait.
+      return this.#write(() =>
+        this.#db
+          .transaction(() => {
+            this.#insert.run(...row);
+            return this.#purge.run(nowMs).changes;
+          })
+          .immediate(),
+      );
+    });
+  }
+
+  /**
+   * Drops the legacy `category` column (and any index on it), the second step of the
+   * zero-downtime removal: deploy a release that ignores the column first, then run this once
+   * every process runs that release. Resolves to `true` when the column was dropped, `false` when
+   * it was already gone.
+   *
+   * @example
+   * ```ts
+   * await store.dropLegacyCategoryColumn(); // true, then false on later runs
+   * ```
+   */
+  dropLegacyCategoryColumn(): Promise<boolean> {
+    return settle(() => {
+      this.#assertOpen();
+      const dropped = this.#db
+        .transaction(() => {
+          if (!this.#columns().has(LEGACY_CATEGORY_COLUMN)) return false;
+          for (const index of this.#indexesOn(LEGACY_CATEGORY_COLUMN)) {
+            this.#db.exec(`DROP INDEX ${quoteIdentifier(index)}`);
+          }
+          this.#db.exec(
+            `ALTER TABLE ${this.#table} DROP COLUMN ${quoteIdentifier(LEGACY_CATEGORY_COLUMN)}`,
+          );
+          return true;
+        })
+        .immediate();
+      this.#refreshSchema();
+      return dropped;
+    });
+  }
+
+  /** {@inheritDoc ServiceAccessTokenStore.close} */
+  close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      this.#db.close();
+    }
+    return Promise.resolve();
+  }
+
+  #encryptRow(token: ServiceAccessToken): [Buffer, Buffer, number, number, number] {
+    const expiresAt = token.expiresAt.getTime();
+    const { ciphertext, iv } = this.#cipher.encrypt(token.token, associatedData(expiresAt));
+    const writtenAt = Date.now();
+    return [ciphertext, iv, expiresAt, writtenAt, writtenAt];
+  }
+
+  // A write can fail because another connection changed the table under us (typically dropped
+  // `category`, which a prepared INSERT still names). Re-read the schema; if that changes the
+  // INSERT, retry once. Any other failure is rethrown as is.
+  #write<T>(work: () => T): T {
+    try {
+      return work();
+    } catch (error) {
+      if (!this.#refreshSchema()) throw error;
+      return work();
+    }
+  }
+
+  /** Re-reads the schema; `true` when the INSERT had to change. */
+  #refreshSchema(): boolean {
+    const categoryWrite = this.#inspectSchema();
+    if (categoryWrite === this.#categoryWrite) return false;
+    this.#insert = this.#prepareInsert(categoryWrite);
+    this.#categoryWrite = categoryWrite;
+    return true;
+  }
+
+  #inspectSchema(): CategoryWrite {
+    const columns = this.#columns();
+    const missing = REQUIRED_COLUMNS.filter((name) => !columns.has(name));
+    if (missing.length > 0) {
+      throw new ServiceAccessTokenStoreError(
+        'schema',
+        `table ${this.tableName} lacks the column(s) ${missing.join(', ')}; expected ${REQUIRED_COLUMNS.join(', ')}`,
+      );
+    }
+    const category = columns.get(LEGACY_CATEGORY_COLUMN);
+    return category !== undefined && category.notnull !== 0 && category.dflt_value === null
+      ? 'legacy-default'
+      : 'omit';
+  }
+
+  #columns(): Map<string, ColumnInfo> {
+    const rows = this.#db.pragma(`table_info(${this.#table})`) as ColumnInfo[];
+    return new Map(rows.map((column) => [column.name, column]));
+  }
+
+  /** Names of the explicitly created indexes that cover `column`. */
+  #indexesOn(column: string): string[] {
+    const indexes = this.#db.pragma(`index_list(${this.#table})`) as {
+      name: string;
+      origin: string;
+    }[];
+    return indexes
+      .filter(({ origin }) => origin === 'c')
+      .map(({ name }) => name)
+      .filter((name) =>
+        (this.#db.pragma(`index_info(${quoteIdentifier(name)})`) as { name: string | null }[]).some(
+          (info) => info.name === column,
+        ),
+      );
+  }
+
+  #prepareInsert(
+    categoryWrite: CategoryWrite,
+  ): BetterSqlite3.Statement<[Buffer, Buffer, number, number, number]> {
+    const legacy = categoryWrite === 'legacy-default';
+    return this.#db.prepare<[Buffer, Buffer, number, number, number]>(
+      `INSERT INTO ${this.#table}
+        (encrypted_token, encrypted_token_iv, expires_at, created_at, updated_at${legacy ? `, ${quoteIdentifier(LEGACY_CATEGORY_COLUMN)}` : ''})
+        VALUES (?, ?, ?, ?, ?${legacy ? `, ${LEGACY_CODE_SUGGESTIONS_CATEGORY}` : ''})`,
+    );
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) {
+      throw new ServiceAccessTokenStoreError(
+        'closed',
+        `the service access token store on ${this.tableName} is closed`,
+      );
+    }
+  }
+}
+
+/** Binds a ciphertext to its row's expiry: changing `expires_at` alone is detected as tampering. */
+export function associatedData(expiresAtMs: unknown): Buffer {
+  return Buffer.from(`ai-access-token/service-access-token/v1;expires_at=${String(expiresAtMs)}`);
+}
+
+function quoteIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+function validateOptions(options: SqliteServiceAccessTokenStoreOptions): {
+  filename: string;
+  tableName: string;
+  busyTimeout: number;
+} {
+  const raw: unknown = options;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new InvalidStoreOptionError('options', `options must be an object; got ${describe(raw)}`);
+  }
+  for (const name of Object.keys(options)) {
+    if (!OPTION_NAMES.has(name)) {
+      throw new InvalidStoreOptionError(
+        name,
+        `unknown option ${JSON.stringify(name)}; expected one of ${[...OPTION_NAMES].join(', ')}`,
+      );
+    }
+  }
+  const { filename, tableName = DEFAULT_SERVICE_ACCESS_TOKENS_TABLE, busyTimeout } = options;
+  if (typeof filename !== 'string' || filename.length === 0) {
+    throw new InvalidStoreOptionError(
+      'filename',
+      `filename must be a non-empty string (a path, or ':memory:'); got ${describe(filename)}`,
+    );
+  }
+  if (typeof tableName !== 'string' || !TABLE_NAME.test(tableName)) {
+    throw new InvalidStoreOptionError(
+      'tableName',
+      `tableName must be 1 to 63 letters, digits or underscores, not starting with a digit; got ${describe(tableName)}`,
+    );
+  }
+  if (
+    busyTimeout !== undefined &&
+    (typeof busyTimeout !== 'number' ||
+      !Number.isInteger(busyTimeout) ||
+      busyTimeout < 0 ||
+      busyTimeout > MAX_BUSY_TIMEOUT_MS)
+  ) {
+    throw new InvalidStoreOptionError(
+      'busyTimeout',
+      `busyTimeout must be a whole number of milliseconds from 0 to ${MAX_BUSY_TIMEOUT_MS}; got ${describe(busyTimeout)}`,
+    );
+  }
+  return { filename, tableName, busyTimeout: busyTimeout ?? DEFAULT_BUSY_TIMEOUT_MS };
+}
+
+function loadBetterSqlite3(): typeof BetterSqlite3 {
+  try {
+    // A lazy require is the point: the dependency is optional and only this store needs it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require('better-sqlite3') as typeof BetterSqlite3;
+  } catch (cause) {
+    const notInstalled =
+      cause instanceof Error &&
+      (cause as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' &&
+      cause.message.includes(`'${PEER_DEPENDENCY}'`);
+    throw new MissingDependencyError(
+      PEER_DEPENDENCY,
+      `${PEER_DEPENDENCY} ${notInstalled ? 'is not installed' : 'cannot be loaded'}; SqliteServiceAccessTokenStore needs it: npm install ${PEER_DEPENDENCY}@${PEER_DEPENDENCY_RANGE}`,
+      { cause },
+    );
+  }
+}
