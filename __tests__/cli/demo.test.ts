@@ -1,0 +1,31 @@
+import { ANSI, runCli } from './run-cli';
+
+jest.setTimeout(60_000);
+
+describe('ai-access-token demo', () => {
+  it('mints, decodes and verifies a token with an ephemeral key on one screen', async () => {
+    const now = () => new Date('2026-01-01T00:00:00Z');
+    const result = await runCli(['demo'], { now });
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    const { stdout } = result;
+    expect(stdout).toMatch(
+      /^1\. Minted a token with an ephemeral RSA-2048 key \(kid [\w-]{43}\):\n[\w-]+\.[\w-]+\.[\w-]+\n/,
+    );
+    expect(stdout).toContain('2. Decoded');
+    expect(stdout).toContain('  kid           "');
+    expect(stdout).toContain('  sub           "user-42"');
+    expect(stdout).toContain('  scopes        ["code_suggestions"]');
+    expect(stdout).toContain('2026-01-01T01:00:00.000Z  expires in 1 hour');
+    expect(stdout).toContain(
+      '   ✔ valid: subject user-42, scopes code_suggestions, audience gitlab-ai-gateway, realm saas\n',
+    );
+    expect(stdout).toContain('with sub changed to "admin": rejected, ERR_TOKEN_SIGNATURE\n');
+    expect(stdout).not.toMatch(ANSI);
+    expect(stdout.split('\n').length).toBeLessThanOrEqual(40);
+  });
+
+  it('takes no arguments', async () => {
+    const result = await runCli(['demo', 'extra']);
+    expect(result.code).toBe(2);
+  });
+});

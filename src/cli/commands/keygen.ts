@@ -1,0 +1,91 @@
+import { closeSync, fchmodSync, openSync, writeSync } from 'node:fs';
+import { SigningKey } from '../../keys/signing-key';
+import { describe } from '../../time';
+import { COMMON_OPTIONS, noPositionals, parseCommandArgs } from '../args';
+import { CliFailure, CliUsageError } from '../cli-errors';
+import type { CliCommand } from '../command';
+import { EXIT_OK } from '../exit-codes';
+
+const OPTIONS = {
+  ...COMMON_OPTIONS,
+  bits: { type: 'string' },
+  out: { type: 'string', short: 'o' },
+  force: { type: 'boolean', short: 'f' },
+} as const;
+
+const BITS = ['2048', '3072', '4096'];
+const KEY_FILE_MODE = 0o600;
+
+/**
+ * `ai-access-token keygen`: a new RSA signing key as PKCS#8 PEM.
+ *
+ * @example
+ * ```sh
+ * ai-access-token keygen --bits 3072 --out signing-key.pem   # prints the kid
+ * ```
+ */
+export const keygenCommand: CliCommand = {
+  name: 'keygen',
+  summary: 'Generate an RSA signing key (PKCS#8 PEM) and print its kid',
+  help: `Usage: ai-access-token keygen [--bits 2048|3072|4096] [--out FILE [--force]]
+
+Generate an RSA private key for signing tokens, as PKCS#8 PEM.
+
+Without --out the PEM goes to stdout and the kid to stderr, so the key can be piped.
+With --out the key is written to FILE (created with mode 0600) and the kid to stdout.
+
+Options:
+      --bits N      RSA modulus length: 2048 (default), 3072 or 4096
+  -o, --out FILE    write the key to FILE; refuses to overwrite an existing file
+  -f, --force       with --out: overwrite FILE if it exists (it is left with mode 0600)
+  -h, --help        show this help
+
+Example:
+  ai-access-token keygen --out signing-key.pem`,
+
+  run(argv, { out, err }) {
+    const { values, positionals } = parseCommandArgs('keygen', argv, OPTIONS);
+    noPositionals('keygen', positionals);
+    const bits = values.bits ?? '2048';
+    if (!BITS.includes(bits)) {
+      throw new CliUsageError(`--bits must be 2048, 3072 or 4096; got ${describe(bits)}`);
+    }
+    if (values.force === true && values.out === undefined) {
+      throw new CliUsageError('--force only applies with --out FILE');
+    }
+    const key = SigningKey.generate({ modulusLength: Number(bits) });
+    if (values.out === undefined) {
+      out.line(key.toPem().trimEnd());
+      err.line(`kid: ${key.kid}`);
+    } else {
+      writeKeyFile(values.out, key.toPem(), values.force === true);
+      err.line(`wrote an RSA-${bits} private key to ${values.out} (mode 0600)`);
+      out.line(key.kid);
+    }
+    return Promise.resolve(EXIT_OK);
+  },
+};
+
+function writeKeyFile(path: string, pem: string, force: boolean): void {
+  let fd: number;
+  try {
+    // 'wx' creates exclusively: an existing file, or a symlink planted in its place, is refused.
+    fd = openSync(path, force ? 'w' : 'wx', KEY_FILE_MODE);
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code ?? 'error';
+    throw new CliFailure(
+      code === 'EEXIST'
+        ? `--out ${JSON.stringify(path)} already exists; pass --force to overwrite it`
+        : `cannot create --out file ${JSON.stringify(path)} (${code})`,
+      { cause },
+    );
+  }
+  try {
+    // The mode given to open applies only to a new file (and minus the umask); an overwritten
+    // file must be made private before the key is in it.
+    fchmodSync(fd, KEY_FILE_MODE);
+    writeSync(fd, pem);
+  } finally {
+    closeSync(fd);
+  }
+}
