@@ -1,11 +1,21 @@
-import { verify, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import jwt from 'jsonwebtoken';
 import { TokenVerificationError } from '../errors';
 import type { DecodedJwt } from './decode';
 
+// jsonwebtoken checks the signature only: the header was already checked (RS256, no crit, no
+// remote keys) and the claims are checked strictly afterwards by check-claims.ts, so its own
+// (lenient) time checks are switched off and the algorithm list is fixed here.
+const SIGNATURE_ONLY: jwt.VerifyOptions = {
+  algorithms: ['RS256'],
+  ignoreExpiration: true,
+  ignoreNotBefore: true,
+};
+
 /**
  * Checks the RS256 (RSASSA-PKCS1-v1_5 with SHA-256) signature of `decoded` against each candidate
- * key in turn; one match is enough. The algorithm is fixed here: the header was already required
- * to say RS256, and the keys to be RSA.
+ * key in turn, with `jsonwebtoken`; one match is enough. Its errors are translated here, once,
+ * into `ERR_TOKEN_SIGNATURE`, with the last one kept as `cause`.
  *
  * @throws {@link TokenVerificationError} `ERR_TOKEN_SIGNATURE` when no candidate verifies it.
  * @example
@@ -17,13 +27,14 @@ export function verifySignature(decoded: DecodedJwt, candidates: readonly KeyObj
   if (decoded.signature.length === 0) {
     throw new TokenVerificationError('ERR_TOKEN_SIGNATURE', 'token has no signature');
   }
-  const data = Buffer.from(decoded.signingInput, 'ascii');
+  // decodeJwt only accepts canonical base64url, so this is the token exactly as received.
+  const token = `${decoded.signingInput}.${decoded.signature.toString('base64url')}`;
   let failure: unknown;
   for (const key of candidates) {
     try {
-      if (verify('sha256', data, key, decoded.signature)) return;
+      jwt.verify(token, key, SIGNATURE_ONLY);
+      return;
     } catch (cause) {
-      // OpenSSL may throw rather than return false for a signature of the wrong size.
       failure = cause;
     }
   }
