@@ -16,6 +16,15 @@ export type AiAccessTokenErrorCode =
   | 'ERR_INVALID_CLAIM'
   | 'ERR_NO_SIGNING_KEY'
   | 'ERR_INVALID_SIGNING_KEY'
+  | 'ERR_JWKS_FETCH'
+  | 'ERR_INVALID_SERVICE_ACCESS_TOKEN'
+  | 'ERR_NO_ACTIVE_SERVICE_ACCESS_TOKEN'
+  | 'ERR_SERVICE_ACCESS_TOKEN_DECRYPTION'
+  | 'ERR_SERVICE_ACCESS_TOKEN_STORE'
+  | 'ERR_INVALID_STORE_OPTION'
+  | 'ERR_INVALID_ENCRYPTION_KEY'
+  | 'ERR_MISSING_DEPENDENCY'
+  | 'ERR_INVALID_MIGRATION_OPTION'
   | TokenVerificationErrorCode;
 
 /**
@@ -165,5 +174,253 @@ export class TokenVerificationError extends AiAccessTokenError {
   // eslint-disable-next-line @typescript-eslint/no-useless-constructor
   constructor(code: TokenVerificationErrorCode, message: string, options?: { cause?: unknown }) {
     super(code, message, options);
+  }
+}
+
+/**
+ * A service access token, or the time it is checked against, breaks a rule: the token is not a
+ * non-empty string, `expiresAt` is not a valid `Date`, or a token given to
+ * `syncServiceAccessToken` has already expired. `option` names the value at fault.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await syncServiceAccessToken(store, { token, expiresAt: new Date('2020-01-01') });
+ * } catch (error) {
+ *   if (error instanceof InvalidServiceAccessTokenError) console.log(error.option); // 'expiresAt'
+ * }
+ * ```
+ */
+export class InvalidServiceAccessTokenError extends AiAccessTokenError {
+  /** The value at fault: `'token'`, `'expiresAt'` or `'now'`. */
+  readonly option: string;
+
+  constructor(option: string, message: string) {
+    super('ERR_INVALID_SERVICE_ACCESS_TOKEN', message);
+    this.option = option;
+  }
+}
+
+/**
+ * A self-managed instance has no active service access token: none was stored, or every stored
+ * one has expired. Run the sync job that fetches a new one from the licensing service.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await resolveAccessToken({ gitlabRealm: 'self-managed', store, subject, scopes });
+ * } catch (error) {
+ *   if (error instanceof NoActiveServiceAccessTokenError) scheduleSync();
+ * }
+ * ```
+ */
+export class NoActiveServiceAccessTokenError extends AiAccessTokenError {
+  constructor(message: string) {
+    super('ERR_NO_ACTIVE_SERVICE_ACCESS_TOKEN', message);
+  }
+}
+
+/**
+ * A stored service access token cannot be decrypted: the encryption key is not the one it was
+ * stored with, or the row was modified. AES-256-GCM authenticates every row, so this error is
+ * thrown instead of ever returning a garbled token.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await store.latestActive();
+ * } catch (error) {
+ *   if (error instanceof ServiceAccessTokenDecryptionError) alert('check AI_ACCESS_TOKEN_DB_KEY');
+ * }
+ * ```
+ */
+export class ServiceAccessTokenDecryptionError extends AiAccessTokenError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_SERVICE_ACCESS_TOKEN_DECRYPTION', message, options);
+  }
+}
+
+/**
+ * Why a service access token store refused to work.
+ *
+ * @example
+ * ```ts
+ * const reason: ServiceAccessTokenStoreErrorReason = 'closed';
+ * ```
+ */
+export type ServiceAccessTokenStoreErrorReason = 'closed' | 'schema';
+
+/**
+ * A service access token store cannot serve the call: it was closed (`reason: 'closed'`), or its
+ * table lacks a column the store needs (`reason: 'schema'`).
+ *
+ * @example
+ * ```ts
+ * await store.close();
+ * await store.latestActive(); // rejects with ServiceAccessTokenStoreError, reason 'closed'
+ * ```
+ */
+export class ServiceAccessTokenStoreError extends AiAccessTokenError {
+  /** Which rule was broken. */
+  readonly reason: ServiceAccessTokenStoreErrorReason;
+
+  constructor(reason: ServiceAccessTokenStoreErrorReason, message: string) {
+    super('ERR_SERVICE_ACCESS_TOKEN_STORE', message);
+    this.reason = reason;
+  }
+}
+
+/**
+ * An option of a service access token store (or the `store` given to `resolveAccessToken` or
+ * `syncServiceAccessToken`) breaks a rule. `option` names it.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   new SqliteServiceAccessTokenStore({ filename: 'tokens.db', tableName: 'tokens; DROP TABLE x' });
+ * } catch (error) {
+ *   if (error instanceof InvalidStoreOptionError) console.log(error.option); // 'tableName'
+ * }
+ * ```
+ */
+export class InvalidStoreOptionError extends AiAccessTokenError {
+  /** The option at fault, e.g. `'tableName'`. */
+  readonly option: string;
+
+  constructor(option: string, message: string) {
+    super('ERR_INVALID_STORE_OPTION', message);
+    this.option = option;
+  }
+}
+
+/**
+ * Why an encryption key was refused.
+ *
+ * @example
+ * ```ts
+ * const reason: InvalidEncryptionKeyReason = 'wrong-length';
+ * ```
+ */
+export type InvalidEncryptionKeyReason = 'missing' | 'malformed' | 'wrong-length';
+
+/**
+ * The key that encrypts stored service access tokens is missing (no `encryptionKey` option and no
+ * `AI_ACCESS_TOKEN_DB_KEY`), is not base64 text or a Buffer, or is not exactly 32 bytes. Thrown at
+ * construction; the message never contains the key.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   new SqliteServiceAccessTokenStore({ filename: 'tokens.db', encryptionKey: Buffer.alloc(16) });
+ * } catch (error) {
+ *   if (error instanceof InvalidEncryptionKeyError) console.log(error.reason); // 'wrong-length'
+ * }
+ * ```
+ */
+export class InvalidEncryptionKeyError extends AiAccessTokenError {
+  /** Which rule the key broke. */
+  readonly reason: InvalidEncryptionKeyReason;
+
+  constructor(reason: InvalidEncryptionKeyReason, message: string) {
+    super('ERR_INVALID_ENCRYPTION_KEY', message);
+    this.reason = reason;
+  }
+}
+
+/**
+ * An optional peer dependency is needed but cannot be loaded. The message says what to install,
+ * e.g. `npm install better-sqlite3@12`; `packageName` names the package.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   new SqliteServiceAccessTokenStore({ filename: 'tokens.db' });
+ * } catch (error) {
+ *   if (error instanceof MissingDependencyError) console.log(error.packageName); // 'better-sqlite3'
+ * }
+ * ```
+ */
+export class MissingDependencyError extends AiAccessTokenError {
+  /** The package to install. */
+  readonly packageName: string;
+
+  constructor(packageName: string, message: string, options?: { cause?: unknown }) {
+    super('ERR_MISSING_DEPENDENCY', message, options);
+    this.packageName = packageName;
+  }
+}
+
+/**
+ * Why a remote key set could not provide keys.
+ *
+ * @example
+ * ```ts
+ * const reason: JwksFetchReason = 'timeout';
+ * ```
+ */
+export type JwksFetchReason =
+  | 'timeout'
+  | 'network'
+  | 'http-status'
+  | 'too-large'
+  | 'invalid-json'
+  | 'invalid-document'
+  | 'issuer-mismatch'
+  | 'no-keys';
+
+/**
+ * A remote key set could not get keys from an issuer: discovery or JWKS timed out, failed,
+ * answered garbage or named another issuer (`reason` says which; `url` is the URL at fault).
+ * Passed to `onError` while older keys are still in use; `verifyAiAccessTokenAsync` rejects with
+ * it (reason `'no-keys'`, the per-issuer failures as `cause`) only when it has no key at all.
+ * It means "cannot verify now" (answer 503), not "bad token" (401).
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await verifyAiAccessTokenAsync(token, { keys: remoteKeys });
+ * } catch (error) {
+ *   if (error instanceof JwksFetchError) reply(503); // No keys found in JWKS; are OIDC providers up?
+ * }
+ * ```
+ */
+export class JwksFetchError extends AiAccessTokenError {
+  declare readonly code: 'ERR_JWKS_FETCH';
+  /** What went wrong. */
+  readonly reason: JwksFetchReason;
+  /** The discovery or JWKS URL at fault, or the issuer; `undefined` for `'no-keys'`. */
+  readonly url: string | undefined;
+
+  constructor(
+    reason: JwksFetchReason,
+    message: string,
+    options?: { cause?: unknown; url?: string | undefined },
+  ) {
+    super('ERR_JWKS_FETCH', message, options);
+    this.reason = reason;
+    this.url = options?.url;
+  }
+}
+
+/**
+ * An option of the migration codemod (`runMigration`, `ai-access-token migrate`) breaks a rule:
+ * no paths, a path that does not exist, or a malformed extension. `option` names it.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await runMigration({ paths: ['no-such-dir'] }, io);
+ * } catch (error) {
+ *   if (error instanceof InvalidMigrationOptionError) console.log(error.option); // 'paths'
+ * }
+ * ```
+ */
+export class InvalidMigrationOptionError extends AiAccessTokenError {
+  /** The option at fault: `'paths'` or `'extensions'`. */
+  readonly option: string;
+
+  constructor(option: string, message: string) {
+    super('ERR_INVALID_MIGRATION_OPTION', message);
+    this.option = option;
   }
 }

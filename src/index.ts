@@ -45,3 +45,83 @@ export {
   CodeSuggestionsAccessToken,
   type CodeSuggestionsAccessTokenOptions,
 } from './token/code-suggestions-access-token';
+export { decodeJwt, MAX_TOKEN_LENGTH, type DecodedJwt } from './verify/decode';
+export { verifyAiAccessToken } from './verify/verify-ai-access-token';
+export {
+  MAX_CLOCK_TOLERANCE_SECONDS,
+  type VerifyAiAccessTokenOptions,
+  type VerifyClaimsOptions,
+} from './verify/verify-options';
+export type { JsonWebKeyInput, JwksDocument, VerificationKeys } from './verify/verification-keys';
+export type {
+  VerifiedAiAccessToken,
+  VerifiedTokenClaims,
+  VerifiedTokenHeader,
+} from './verify/verified-token';
+export {
+  InvalidEncryptionKeyError,
+  InvalidServiceAccessTokenError,
+  InvalidStoreOptionError,
+  MissingDependencyError,
+  NoActiveServiceAccessTokenError,
+  ServiceAccessTokenDecryptionError,
+  ServiceAccessTokenStoreError,
+  type InvalidEncryptionKeyReason,
+  type ServiceAccessTokenStoreErrorReason,
+} from './errors';
+export {
+  ServiceAccessToken,
+  type ServiceAccessTokenInit,
+} from './service-access-token/service-access-token';
+export type { ServiceAccessTokenStore } from './service-access-token/store';
+export { MemoryServiceAccessTokenStore } from './service-access-token/memory-store';
+export {
+  DEFAULT_SERVICE_ACCESS_TOKENS_TABLE,
+  LEGACY_CODE_SUGGESTIONS_CATEGORY,
+  SqliteServiceAccessTokenStore,
+  type SqliteServiceAccessTokenStoreOptions,
+} from './service-access-token/sqlite-store';
+export { ENV_DB_KEY, type EncryptionKeyInput } from './service-access-token/encryption';
+export {
+  syncServiceAccessToken,
+  type SyncServiceAccessTokenOptions,
+  type SyncServiceAccessTokenResult,
+} from './service-access-token/sync';
+export {
+  resolveAccessToken,
+  type ResolveAccessTokenOptions,
+  type TokenIssuer,
+  type TokenIssuerRequest,
+} from './resolve-access-token';
+// Key publication and discovery (issue 10).
+export { JwksFetchError, type JwksFetchReason } from './errors';
+export {
+  DEFAULT_DISCOVERY_MAX_AGE_SECONDS,
+  DEFAULT_JWKS_PATH,
+  createDiscoveryHandler,
+  type DiscoveryDocument,
+  type DiscoveryHandler,
+  type DiscoveryHandlerOptions,
+} from './discovery/discovery-handler';
+export {
+  MAX_DOCUMENT_BYTES,
+  MAX_KEYS_PER_ISSUER,
+  createRemoteKeySet,
+  type FetchFunction,
+  type RemoteKeySet,
+  type RemoteKeySetOptions,
+  type RemoteKeySetStatus,
+} from './discovery/remote-key-set';
+export {
+  verifyAiAccessTokenAsync,
+  type VerifyAiAccessTokenAsyncOptions,
+} from './verify/verify-ai-access-token-async';
+// Fast issuance: the token cache (issue 4).
+export {
+  AiAccessTokenIssuer,
+  type AiAccessTokenIssuerOptions,
+  type AiAccessTokenIssuerStats,
+  type IssuerSigningKeySource,
+} from './issuer/ai-access-token-issuer';
+export type { IssueRequest } from './issuer/cache-key';
+export { InvalidMigrationOptionError } from './errors';

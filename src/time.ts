@@ -1,4 +1,7 @@
-import { formatDistanceStrict, fromUnixTime, getUnixTime, isValid } from 'date-fns';
+import { formatDistanceStrict } from 'date-fns/formatDistanceStrict';
+import { fromUnixTime } from 'date-fns/fromUnixTime';
+import { getUnixTime } from 'date-fns/getUnixTime';
+import { isValid } from 'date-fns/isValid';
 import { InvalidClaimError } from './errors';
 
 /**
@@ -64,4 +67,20 @@ export function humanTime(epochSeconds: number, now: Date): string {
   if (!isValid(date)) return String(epochSeconds);
   const distance = formatDistanceStrict(date, now, { addSuffix: true });
   return `${date.toISOString()} (${distance})`;
+}
+
+/**
+ * How far `epochSeconds` is from `now`, in words, rounded down so a fresh one-hour token reads
+ * `in 59 minutes` rather than `in 60 minutes`; past times read `3 hours ago`.
+ *
+ * @example
+ * ```ts
+ * relativeTime(1767229200, new Date('2026-01-01T00:00:05Z')); // 'in 59 minutes'
+ * ```
+ */
+export function relativeTime(epochSeconds: number, now: Date): string {
+  return formatDistanceStrict(fromUnixTime(epochSeconds), now, {
+    addSuffix: true,
+    roundingMethod: 'floor',
+  });
 }
