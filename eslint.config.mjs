@@ -5,7 +5,19 @@ import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
   {
-    ignores: ['dist/', 'coverage/', 'node_modules/', '**/__fixtures__/', 'temp/', '*.js', '*.mjs'],
+    ignores: [
+      'dist/',
+      'coverage/',
+      'node_modules/',
+      'temp/',
+      '**/__fixtures__/',
+      // Compiled against the published declarations by scripts/type-tests.mjs, not in a tsconfig.
+      'type-tests/',
+      // Plain-JS tooling (benchmarks, examples, gate scripts) is outside the type-checked project.
+      '**/*.js',
+      '**/*.mjs',
+      '**/*.cjs',
+    ],
   },
   eslint.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
