@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { InvalidMigrationOptionError, MissingDependencyError } from '../../src/errors';
-import { loadJscodeshift } from '../../src/codemod/load-jscodeshift';
+import { loadJscodeshift, type JscodeshiftModule } from '../../src/codemod/load-jscodeshift';
 import { runMigration, type MigrationIo } from '../../src/codemod/migrate';
 import { migrateCommand } from '../../src/codemod/migrate-command';
 import { loadFixtures, type Fixture } from './fixtures';
@@ -159,14 +159,48 @@ describe('runMigration', () => {
   it.each([
     ['no paths', { paths: [] }, 'paths'],
     ['a missing path', { paths: ['nope'] }, 'paths'],
+    ['an empty path', { paths: [''] }, 'paths'],
     ['an empty extension list', { paths: ['src'], extensions: [] }, 'extensions'],
     ['a malformed extension', { paths: ['src'], extensions: ['t s'] }, 'extensions'],
+    [
+      'a non-string extension',
+      { paths: ['src'], extensions: [7 as unknown as string] },
+      'extensions',
+    ],
   ])('refuses %s with ERR_INVALID_MIGRATION_OPTION', async (_name, options, option) => {
     const error: unknown = await runMigration({ ...options, cwd: root }, capture()).catch(
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(InvalidMigrationOptionError);
     expect(error).toMatchObject({ code: 'ERR_INVALID_MIGRATION_OPTION', option });
+  });
+  it('prints the path itself when cwd is the file being migrated', async () => {
+    const file = join(root, 'src', 'left-reexport.ts');
+    const summary = await runMigration({ paths: ['.'], cwd: file }, capture());
+    expect(summary.sitesLeft.map((site) => `${site.file}:${site.line}:${site.column}`)).toEqual([
+      `${file}:3:10`,
+    ]);
+  });
+
+  it('reports the first line of whatever a parser throws, and goes on', async () => {
+    const thrown: unknown = 'not an Error\nsecond line';
+    const failing: JscodeshiftModule = {
+      withParser: () => () => {
+        throw thrown;
+      },
+    };
+    const io = capture();
+    const summary = await runMigration(
+      { paths: ['src/esm.mjs', 'src/named-import.ts'], cwd: root, jscodeshift: failing },
+      io,
+    );
+    expect(summary.parseErrors).toEqual([
+      { file: 'src/esm.mjs', message: 'not an Error' },
+      { file: 'src/named-import.ts', message: 'not an Error' },
+    ]);
+    expect(io.err.join('')).toBe(
+      'src/esm.mjs: skipped, not an Error\nsrc/named-import.ts: skipped, not an Error\n',
+    );
   });
 });
 
@@ -187,6 +221,25 @@ describe('loadJscodeshift', () => {
     expect(error).toBeInstanceOf(MissingDependencyError);
     expect(error).toMatchObject({ code: 'ERR_MISSING_DEPENDENCY', packageName: 'jscodeshift' });
     expect((error as Error).message).toContain('npm install --save-dev jscodeshift');
+  });
+
+  it.each([
+    [
+      'an installed copy that fails to load',
+      () => {
+        throw new SyntaxError('Unexpected token');
+      },
+      'jscodeshift cannot be loaded; ai-access-token migrate needs it to parse your code: npm install --save-dev jscodeshift',
+    ],
+    [
+      'an installed copy without withParser()',
+      () => ({ version: '0.1.0' }),
+      'the installed jscodeshift has no withParser(); install a supported version: npm install --save-dev jscodeshift',
+    ],
+  ])('refuses %s with ERR_MISSING_DEPENDENCY', (_name, load, message) => {
+    expect(() => loadJscodeshift(load)).toThrow(
+      expect.objectContaining({ code: 'ERR_MISSING_DEPENDENCY', message }) as Error,
+    );
   });
 
   it('loads the installed one', () => {
@@ -221,6 +274,33 @@ describe('migrateCommand', () => {
     const io = capture();
     expect(await migrateCommand(argv, io)).toBe(2);
     expect(io.err.join('')).toMatch(/^migrate: /);
+  });
+
+  it('exits 1, naming the install command, when jscodeshift cannot be loaded', async () => {
+    jest.doMock('jscodeshift', () => ({}));
+    try {
+      const io = capture();
+      expect(await migrateCommand([join(root, 'src')], io)).toBe(1);
+      expect(io.err.join('')).toBe(
+        'migrate: the installed jscodeshift has no withParser(); install a supported version: npm install --save-dev jscodeshift\n',
+      );
+    } finally {
+      jest.dontMock('jscodeshift');
+    }
+  });
+
+  it('lets other failures through, such as a broken output stream', async () => {
+    const io: MigrationIo = {
+      stdout: {
+        write: () => {
+          throw new Error('write EPIPE');
+        },
+      },
+      stderr: { write: () => true },
+    };
+    await expect(migrateCommand([join(root, 'src', 'left-reexport.ts')], io)).rejects.toThrow(
+      'write EPIPE',
+    );
   });
 
   it('prints its help with --help', async () => {

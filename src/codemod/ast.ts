@@ -73,17 +73,9 @@ export function list(node: AstNode, name: string): AstNode[] {
   return Array.isArray(value) ? value.filter(isNode) : [];
 }
 
-/** The mutable array behind `node[field]`, or undefined when it is not a list. */
-export function mutableList(node: AstNode, name: string): unknown[] | undefined {
-  const value = node[name];
-  return Array.isArray(value) ? value : undefined;
-}
-
-/** The name of an `Identifier` (or JSX/private-free name node), else undefined. */
+/** The name of an `Identifier` node, else undefined. */
 export function identifierName(value: unknown): string | undefined {
-  if (!isType(value, 'Identifier')) return undefined;
-  const name = value['name'];
-  return typeof name === 'string' ? name : undefined;
+  return isType(value, 'Identifier') ? (value['name'] as string) : undefined;
 }
 
 /** The value of a string literal node (`StringLiteral`, or ESTree `Literal` with a string). */
@@ -98,12 +90,6 @@ export function staticKeyName(node: AstNode): string | undefined {
   if (node['computed'] === true) return undefined;
   const key = field(node, 'key');
   return identifierName(key) ?? stringValue(key);
-}
-
-/** 1-based line and column of a node's start, as editors print them. */
-export function positionOf(node: AstNode): { line: number; column: number } {
-  const loc = node['loc'] as { start?: { line?: number; column?: number } } | null | undefined;
-  return { line: loc?.start?.line ?? 0, column: (loc?.start?.column ?? 0) + 1 };
 }
 
 /** Parent links of every node below `root`, built in one walk. */
@@ -145,26 +131,6 @@ export class TreeIndex {
     for (let link = this.link(current); link; link = this.link(current)) {
       yield { node: link.parent, from: current, key: link.key };
       current = link.parent;
-    }
-  }
-
-  /**
-   * Removes `node` from the list it sits in. Leading comments move to the next sibling so that a
-   * licence header or a note above a removed import survives.
-   */
-  remove(node: AstNode): void {
-    const link = this.link(node);
-    if (!link) return;
-    const siblings = mutableList(link.parent, link.key);
-    const index = siblings?.indexOf(node) ?? -1;
-    if (!siblings || index < 0) return;
-    siblings.splice(index, 1);
-    this.parents.delete(node);
-    const comments = node['comments'];
-    const next = siblings[index] ?? siblings[index - 1];
-    if (Array.isArray(comments) && comments.length > 0 && isNode(next)) {
-      const kept = Array.isArray(next['comments']) ? (next['comments'] as unknown[]) : [];
-      next['comments'] = [...(comments as unknown[]), ...kept];
     }
   }
 }

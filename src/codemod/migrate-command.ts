@@ -58,9 +58,8 @@ export async function migrateCommand(argv: readonly string[], io: MigrationIo): 
       strict: true,
     });
   } catch (error) {
-    io.stderr.write(
-      `migrate: ${error instanceof Error ? error.message : String(error)}\n\n${MIGRATE_USAGE}`,
-    );
+    // parseArgs throws only TypeErrors (ERR_PARSE_ARGS_*).
+    io.stderr.write(`migrate: ${(error as Error).message}\n\n${MIGRATE_USAGE}`);
     return EXIT_USAGE;
   }
   const { values, positionals } = parsed;

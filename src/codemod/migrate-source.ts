@@ -5,11 +5,11 @@ import {
   identifierName,
   isType,
   list,
-  positionOf,
   staticKeyName,
   stringValue,
   TreeIndex,
   type AstNode,
+  type ParentLink,
 } from './ast';
 import { ScopeResolver, type Meaning } from './scope';
 import { SourceEdits } from './source-edits';
@@ -119,6 +119,8 @@ interface ModuleBinding {
   readonly imported: string;
   readonly local: AstNode;
   readonly typeOnly: boolean;
+  /** `export const … = require(…)`: the name is part of this module's public API. */
+  readonly exported: boolean;
   /** Removes the binding (its specifier, property or declarator) from the file. */
   readonly remove: () => void;
   /** Makes the binding import `name` instead, keeping the local name. */
@@ -244,6 +246,7 @@ class MigrationPlan {
         imported,
         local,
         typeOnly: typeOnlyDeclaration || specifier['importKind'] === 'type',
+        exported: false,
         remove: () => {
           this.text.remove(specifier);
         },
@@ -295,13 +298,12 @@ class MigrationPlan {
 
   /** `node` evaluates to the module object: see what the code does with it. */
   private followModuleValue(node: AstNode): void {
-    const link = this.tree.link(node);
-    if (!link) return;
-    const { parent, key } = link;
+    // A call or an identifier reference: never the root, so it has a parent.
+    const { parent, key } = this.tree.link(node) as ParentLink;
     if (parent.type === 'VariableDeclarator' && key === 'init') {
       const id = field(parent, 'id');
       if (isType(id, 'Identifier')) this.addNamespace(id);
-      else if (isType(id, 'ObjectPattern')) this.visitDestructuring(id);
+      else if (isType(id, 'ObjectPattern')) this.visitDestructuring(id, this.isExported(parent));
     } else if (
       hasType(parent, 'MemberExpression', 'OptionalMemberExpression') &&
       key === 'object'
@@ -330,7 +332,13 @@ class MigrationPlan {
     for (const reference of this.referencesTo(id)) this.followModuleValue(reference.node);
   }
 
-  private visitDestructuring(pattern: AstNode): void {
+  /** Whether a declarator sits in `export const …`. */
+  private isExported(declarator: AstNode): boolean {
+    const declaration = (this.tree.link(declarator) as ParentLink).parent;
+    return this.tree.link(declaration)?.parent.type === 'ExportNamedDeclaration';
+  }
+
+  private visitDestructuring(pattern: AstNode, exported: boolean): void {
     for (const property of list(pattern, 'properties')) {
       if (property.type === 'RestElement') {
         this.addNamespace(field(property, 'argument'));
@@ -351,6 +359,7 @@ class MigrationPlan {
         imported,
         local,
         typeOnly: false,
+        exported,
         remove: () => {
           this.text.remove(property);
         },
@@ -388,6 +397,7 @@ class MigrationPlan {
         imported: name,
         local: id,
         typeOnly: false,
+        exported: this.isExported(declarator),
         remove: () => {
           this.text.remove(declarator);
         },
@@ -432,7 +442,14 @@ class MigrationPlan {
 
   private planBinding(binding: ModuleBinding, oldName: OldName): void {
     const newName = RENAMED_EXPORTS[oldName];
-    const localName = identifierName(binding.local) ?? oldName;
+    if (binding.exported) {
+      this.leave(
+        binding.local,
+        `exports ${oldName} from ${MIGRATED_MODULE} under its own name: that is this module's public API and renaming it would break its importers; export ${newName} beside it and drop the old name in a major release`,
+      );
+      return;
+    }
+    const localName = identifierName(binding.local) as string;
     const references = this.referencesTo(binding.local);
     const aliased = localName !== oldName;
     for (const reference of references) {
@@ -499,7 +516,7 @@ class MigrationPlan {
   }
 
   private clashReason(name: string, id: AstNode): string {
-    return `${name} is already declared here (line ${positionOf(id).line}) for something else than ${MIGRATED_MODULE}'s ${name}; rename one of them by hand`;
+    return `${name} is already declared here (line ${this.text.positionOf(id).line}) for something else than ${MIGRATED_MODULE}'s ${name}; rename one of them by hand`;
   }
 
   private planUse(use: Use): void {
@@ -509,12 +526,11 @@ class MigrationPlan {
 
   private planClassUse(use: Use): void {
     const { expr } = use;
-    const link = this.tree.link(expr);
-    if (expr.type === 'TSImportType' || !link) {
+    if (expr.type === 'TSImportType') {
       this.rewrite(use);
       return;
     }
-    const { parent, key } = link;
+    const { parent, key } = this.tree.link(expr) as ParentLink;
     switch (parent.type) {
       case 'NewExpression':
         if (key === 'callee') {
@@ -623,8 +639,7 @@ class MigrationPlan {
 
   /** The object literal a type annotates: `const o: T = {…}`, `{…} as T`, `{…} satisfies T`. */
   private annotatedObjectLiteral(typeNode: AstNode): AstNode | undefined {
-    const link = this.tree.link(typeNode);
-    if (!link) return undefined;
+    const link = this.tree.link(typeNode) as ParentLink;
     if (hasType(link.parent, 'TSAsExpression', 'TSSatisfiesExpression')) {
       const expression = field(link.parent, 'expression');
       return isType(expression, 'ObjectExpression') ? expression : undefined;
@@ -667,7 +682,7 @@ class MigrationPlan {
       }
       if (identifierName(value) === 'undefined') {
         this.edits.push(() => {
-          if (value) this.text.replace(value, this.defaultScopes());
+          this.text.replace(value as AstNode, this.defaultScopes());
         });
         return 'added';
       }
@@ -723,7 +738,7 @@ class MigrationPlan {
       return;
     }
     const lastLineStart = source.lastIndexOf('\n', this.text.startOf(last) - 1) + 1;
-    const indent = /^[ \t]*/.exec(source.slice(lastLineStart))?.[0] ?? '';
+    const indent = (/^[ \t]*/.exec(source.slice(lastLineStart)) as RegExpExecArray)[0];
     if (!trailingComma) this.text.insert(lastEnd, ',');
     this.text.insert(
       closingLineStart,
@@ -765,9 +780,7 @@ const NEVER_REFERENCE_KEYS: ReadonlySet<string> = new Set([
  * declaration, a property name or a label.
  */
 function referenceMeaning(id: AstNode, tree: TreeIndex): Meaning | undefined {
-  const link = tree.link(id);
-  if (!link) return undefined;
-  const { parent, key } = link;
+  const { parent, key } = tree.link(id) as ParentLink;
   if (NEVER_REFERENCE_KEYS.has(key)) return undefined;
   const computed = parent['computed'] === true;
   switch (parent.type) {
@@ -783,8 +796,6 @@ function referenceMeaning(id: AstNode, tree: TreeIndex): Meaning | undefined {
     case 'ImportSpecifier':
     case 'ImportDefaultSpecifier':
     case 'ImportNamespaceSpecifier':
-    case 'ExportNamespaceSpecifier':
-    case 'ExportDefaultSpecifier':
     case 'ArrayPattern':
     case 'RestElement':
     case 'CatchClause':

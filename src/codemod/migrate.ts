@@ -281,5 +281,5 @@ async function collectFiles(roots: string[], extensions: ReadonlySet<string>): P
 
 function messageOf(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  return message.split('\n')[0] ?? message;
+  return message.replace(/\n[\s\S]*$/, '');
 }

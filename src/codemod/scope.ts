@@ -208,7 +208,5 @@ function collectPattern(
     case 'TSParameterProperty':
       collectPattern(field(pattern, 'parameter'), add, meanings);
       return;
-    default:
-      return;
   }
 }

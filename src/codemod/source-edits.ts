@@ -1,6 +1,6 @@
 // Edits applied to the original text, never a reprint: everything the codemod does not touch keeps
 // its exact bytes (formatting, comments, quotes, trailing commas, line endings).
-import { list, type AstNode, type TreeIndex } from './ast';
+import { list, type AstNode, type ParentLink, type TreeIndex } from './ast';
 
 interface TextEdit {
   readonly start: number;
@@ -41,7 +41,8 @@ function lineTable(source: string): LineInfo[] {
   let normalizedStart = 0;
   const addLine = (end: number): void => {
     const text = source.slice(start, end);
-    const whitespace = /^[^\S\r\n\u2028\u2029]*/.exec(text)?.[0] ?? '';
+    // The line holds no line break, so what trimStart drops is exactly its leading whitespace.
+    const whitespace = text.slice(0, text.length - text.trimStart().length);
     const normalizedIndent = indentWidth(whitespace);
     lines.push({ start, indent: whitespace.length, normalizedIndent, normalizedStart });
     normalizedStart += normalizedIndent + text.length - whitespace.length + 1;
@@ -80,13 +81,14 @@ export class SourceEdits {
   }
 
   private originalColumn(line: number, column: number): number {
-    const info = this.lines[line - 1];
-    if (!info || column < info.normalizedIndent) return column;
+    const info = this.lines[line - 1] as LineInfo;
+    if (column < info.normalizedIndent) return column;
     return column - info.normalizedIndent + info.indent;
   }
 
   private offset(point: Loc): number {
-    return (this.lines[point.line - 1]?.start ?? 0) + this.originalColumn(point.line, point.column);
+    const info = this.lines[point.line - 1] as LineInfo;
+    return info.start + this.originalColumn(point.line, point.column);
   }
 
   private offsets(node: AstNode): { start: number; end: number } {
@@ -214,8 +216,8 @@ export class SourceEdits {
     const byList = new Map<string, { parent: AstNode; key: string; items: AstNode[] }>();
     const ids = new Map<AstNode, number>();
     for (const node of this.removed) {
-      const link = this.tree.link(node);
-      if (!link) continue;
+      // Only nodes inside a list are ever removed, so every one has a parent.
+      const link = this.tree.link(node) as ParentLink;
       if (!ids.has(link.parent)) ids.set(link.parent, ids.size);
       const id = `${String(ids.get(link.parent))}:${link.key}`;
       if (!byList.has(id)) {
@@ -228,15 +230,11 @@ export class SourceEdits {
   /** What must go when this list is empty; undefined when an empty list is fine. */
   private containerOf(parent: AstNode, key: string): AstNode | undefined {
     if (parent.type === 'ImportDeclaration' && key === 'specifiers') return parent;
-    if (parent.type === 'VariableDeclaration' && key === 'declarations') {
-      const link = this.tree.link(parent);
-      return link?.parent.type === 'ExportNamedDeclaration' ? link.parent : parent;
-    }
+    // An exported declaration is never removed: the planner leaves exported bindings alone.
+    if (parent.type === 'VariableDeclaration' && key === 'declarations') return parent;
+    // The planner only removes properties of a `const {…} = require(…)` pattern: its declarator goes.
     if (parent.type === 'ObjectPattern' && key === 'properties') {
-      const link = this.tree.link(parent);
-      return link?.parent.type === 'VariableDeclarator' && link.key === 'id'
-        ? link.parent
-        : undefined;
+      return (this.tree.link(parent) as ParentLink).parent;
     }
     return undefined;
   }
@@ -260,9 +258,10 @@ export class SourceEdits {
           end: this.startOf(next),
           text: '',
         });
-      } else if (previous) {
+      } else {
+        // A list emptied entirely went with its container, so a run reaching the end has a previous item.
         edits.push({
-          start: this.endOf(previous),
+          start: this.endOf(previous as AstNode),
           end: this.endOf(items[last] as AstNode),
           text: '',
         });
@@ -271,9 +270,12 @@ export class SourceEdits {
     return edits;
   }
 
-  /** A statement with its indentation and line break, when it has the line to itself. */
+  /**
+   * A statement with the blanks around it: its whole line (line break included) when it has the
+   * line to itself, else the spaces that separated it from its neighbour on the line.
+   */
   private statementRemoval(statement: AstNode): TextEdit {
-    let { start, end } = this.offsets(statement);
+    const { start, end } = this.offsets(statement);
     let lineStart = start;
     while (
       lineStart > 0 &&
@@ -284,16 +286,10 @@ export class SourceEdits {
     let lineEnd = end;
     while (this.source[lineEnd] === ' ' || this.source[lineEnd] === '\t') lineEnd++;
     const atLineStart = lineStart === 0 || this.source[lineStart - 1] === '\n';
-    if (
-      atLineStart &&
-      (this.source.startsWith('\n', lineEnd) || this.source.startsWith('\r\n', lineEnd))
-    ) {
-      start = lineStart;
-      end = lineEnd + (this.source[lineEnd] === '\r' ? 2 : 1);
-    } else if (atLineStart && lineEnd === this.source.length) {
-      start = lineStart;
-      end = lineEnd;
-    }
-    return { start, end, text: '' };
+    const lineBreak = /^(?:\r\n|\n|$)/.exec(this.source.slice(lineEnd, lineEnd + 2));
+    if (atLineStart && lineBreak)
+      return { start: lineStart, end: lineEnd + lineBreak[0].length, text: '' };
+    if (atLineStart) return { start, end: lineEnd, text: '' };
+    return { start: lineStart, end, text: '' };
   }
 }
