@@ -1,5 +1,6 @@
 import { SigningKey } from '../../src/keys/signing-key';
 import { AiAccessToken } from '../../src/token/ai-access-token';
+import { unsigned } from '../verify/forge';
 import { ANSI, runCli } from './run-cli';
 
 jest.setTimeout(60_000);
@@ -72,6 +73,42 @@ describe('ai-access-token decode', () => {
     const result = await runCli(['decode', '-'], { stdin: `Bearer ${token}\n` });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('"user-42"');
+  });
+
+  it('reads a token given on stdin as bytes', async () => {
+    const result = await runCli(['decode', '-'], { stdin: Buffer.from(`Bearer ${token}\n`) });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('  sub           "user-42"\n');
+  });
+
+  describe('numbers that are not times', () => {
+    // iat a string, nbf past the largest Date, exp fine, and a numeric claim of another name.
+    const odd = unsigned(
+      { alg: 'RS256', typ: 'JWT' },
+      { sub: 'user-42', iat: 'yesterday', nbf: 1e20, exp: 1767229200, count: 3 },
+    );
+
+    it('prints them as plain JSON values, with a time only where there is one', async () => {
+      const result = await runCli(['decode', odd], { now: at('2026-01-01T00:00:00Z') });
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain(
+        [
+          'Claims',
+          '  sub           "user-42"',
+          '  iat           "yesterday"',
+          '  nbf           100000000000000000000',
+          '  exp           1767229200  2026-01-01T01:00:00.000Z  expires in 1 hour',
+          '  count         3',
+          '',
+        ].join('\n'),
+      );
+    });
+
+    it('--json gives ISO times only for the valid ones', async () => {
+      const result = await runCli(['decode', odd, '--json']);
+      expect(result.code).toBe(0);
+      expect(JSON.parse(result.stdout).times).toEqual({ exp: '2026-01-01T01:00:00.000Z' });
+    });
   });
 
   it('--json prints header, claims, ISO times and signatureVerified: false', async () => {

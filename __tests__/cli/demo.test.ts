@@ -29,3 +29,36 @@ describe('ai-access-token demo', () => {
     expect(result.code).toBe(2);
   });
 });
+
+describe('ai-access-token demo, checking what it shows', () => {
+  const at = new Date('2026-01-01T00:00:00Z');
+
+  it('reports a failure of the tamper check as an error, not as a rejection', async () => {
+    // The tamper check reads the clock last: count the readings of a normal run, then make the
+    // last one fail, so the check sees an error that is not a token rejection.
+    let readings = 0;
+    expect(
+      (
+        await runCli(['demo'], {
+          now: () => {
+            readings += 1;
+            return at;
+          },
+        })
+      ).code,
+    ).toBe(0);
+    let calls = 0;
+    const result = await runCli(['demo'], {
+      now: () => {
+        calls += 1;
+        return calls < readings ? at : new Date(Number.NaN);
+      },
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      'ERR_INVALID_CLAIM: now must return a valid Date; got Invalid Date\n',
+    );
+    expect(result.stdout).toContain('   ✔ valid: subject user-42, scopes code_suggestions');
+    expect(result.stdout).not.toContain('sub changed to "admin"');
+  });
+});

@@ -86,6 +86,9 @@ describe('ai-access-token keygen', () => {
   it.each([
     [['--force'], '--force only applies with --out FILE'],
     [['extra'], 'keygen takes no arguments, only options; got 1 ("extra")'],
+    [['extra', 'more'], 'keygen takes no arguments, only options; got 2 ("extra", …)'],
+    // A flag too long to be one (a pasted secret, say) is not echoed.
+    [[`--${'x'.repeat(40)}`], 'unknown option an option for keygen'],
     [['--bits'], '--bits needs a value'],
     [['--verbose'], 'unknown option --verbose for keygen'],
     [['--force=yes', '--out', 'x'], '--force does not take a value'],

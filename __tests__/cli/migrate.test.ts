@@ -1,6 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import type { run as runType } from '../../src/cli/run';
 import { runCli } from './run-cli';
 
 jest.setTimeout(60_000);
@@ -41,5 +43,70 @@ describe('ai-access-token migrate', () => {
   it('reports its usage errors with exit 2', async () => {
     const result = await runCli(['migrate']);
     expect(result.code).toBe(2);
+  });
+});
+
+describe('ai-access-token migrate, when the codemod cannot be loaded', () => {
+  /** `run` from a fresh module registry in which loading the codemod module does `load()`. */
+  function runWithCodemod(load: () => unknown): typeof runType {
+    let isolated: typeof runType | undefined;
+    jest.isolateModules(() => {
+      jest.doMock('../../src/codemod/migrate-command', load);
+      isolated = jest.requireActual<{ run: typeof runType }>('../../src/cli/run').run;
+    });
+    return isolated!;
+  }
+
+  async function capture(runIsolated: typeof runType, argv: string[]) {
+    let stdout = '';
+    let stderr = '';
+    const code = await runIsolated(argv, {
+      stdout: { write: (chunk: string) => (stdout += chunk) },
+      stderr: { write: (chunk: string) => (stderr += chunk) },
+      stdin: Readable.from([]),
+      env: {},
+    });
+    return { code, stdout, stderr };
+  }
+
+  afterEach(() => {
+    jest.dontMock('../../src/codemod/migrate-command');
+  });
+
+  it('says the command is unavailable when its module is missing from the build (exit 1)', async () => {
+    // A real failed require of a module file that does not exist, as in a build without it.
+    const missing = runWithCodemod(() => jest.requireActual('./not-built/migrate-command'));
+    expect(await capture(missing, ['migrate', '--dry-run', 'src'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        'ai-access-token migrate: migrate is unavailable: its codemod module is missing from this build\n',
+    });
+    // Its help cannot come from the codemod either.
+    expect((await capture(missing, ['migrate', '--help'])).code).toBe(1);
+    // The other commands do not need it.
+    expect((await capture(missing, ['--version'])).code).toBe(0);
+  });
+
+  it('reports any other failure to load the codemod as it is (exit 1)', async () => {
+    const broken = runWithCodemod(() => {
+      throw new SyntaxError('Unexpected token in migrate.js');
+    });
+    expect(await capture(broken, ['migrate', 'src'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'ai-access-token migrate: unexpected error: Unexpected token in migrate.js\n',
+    });
+  });
+
+  it('reports a missing dependency of the codemod module by name, not as a missing build', async () => {
+    const withoutDependency = runWithCodemod(() =>
+      jest.requireActual('some-dependency-that-is-not-installed'),
+    );
+    const result = await capture(withoutDependency, ['migrate', 'src']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /^ai-access-token migrate: unexpected error: Cannot find module 'some-dependency-that-is-not-installed'/,
+    );
   });
 });

@@ -147,6 +147,34 @@ describe('ai-access-token mint', () => {
     expect(decodeJwt(viaText.stdout.trim()).payload.iss).toBe('https://other.example.com');
   });
 
+  it('a single --audience is the aud string, not a one-item array', async () => {
+    const result = await runCli([...withKey(), '--audience', 'other'], { now });
+    expect(result.code).toBe(0);
+    expect(decodeJwt(result.stdout.trim()).payload.aud).toBe('other');
+  });
+
+  it('takes an empty AI_ACCESS_TOKEN_ISSUER as unset', async () => {
+    const result = await runCli([...base(), '--key', keyFile], {
+      now,
+      env: { AI_ACCESS_TOKEN_ISSUER: '' },
+    });
+    expect(result).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        'ai-access-token mint: --issuer must be a non-empty string; pass --issuer or set AI_ACCESS_TOKEN_ISSUER (see ai-access-token mint --help)\n',
+    });
+  });
+
+  it('reports an error that no flag caused (a broken clock) as the library error, exit 1', async () => {
+    const result = await runCli(withKey(), { now: () => new Date(Number.NaN) });
+    expect(result).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'ERR_INVALID_CLAIM: now must return a valid Date; got Invalid Date\n',
+    });
+  });
+
   describe('usage errors exit 2 and name the flag', () => {
     it.each([
       [['mint', '--scopes', 'a', '--issuer', ISSUER], '--subject is required'],

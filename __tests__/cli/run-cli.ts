@@ -10,7 +10,8 @@ export interface CliResult {
 }
 
 export interface RunCliOptions {
-  stdin?: string;
+  /** A string arrives as one string chunk, a Buffer as one Buffer chunk (as process.stdin gives). */
+  stdin?: string | Buffer;
   env?: NodeJS.ProcessEnv;
   now?: Clock;
   isTTY?: boolean;

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { run } from '../../src/cli/run';
 import { ANSI, runCli } from './run-cli';
 
 const COMMANDS = ['keygen', 'mint', 'decode', 'verify', 'jwks', 'demo'];
@@ -103,6 +104,48 @@ describe('ai-access-token (the tool)', () => {
       const result = await runCli(['demo'], { env, isTTY });
       expect(result.code).toBe(0);
       expect(ANSI.test(result.stdout)).toBe(coloured);
+    });
+  });
+});
+
+describe('ai-access-token: errors the CLI did not expect', () => {
+  /** `decode -` reading a stdin that fails with `thrown`. */
+  async function decodeFailingStdin(thrown: unknown, argv: string[] = ['decode', '-']) {
+    let stdout = '';
+    let stderr = '';
+    const stdin: AsyncIterable<string> = {
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- on purpose: not an Error
+      [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(thrown) }),
+    };
+    const code = await run(argv, {
+      stdout: { write: (chunk: string) => (stdout += chunk) },
+      stderr: { write: (chunk: string) => (stderr += chunk) },
+      stdin,
+      env: {},
+    });
+    return { code, stdout, stderr };
+  }
+
+  it('reports an unexpected error by its message, exit 1, with its stack under --debug', async () => {
+    const error = new Error('EIO: i/o error, read');
+    expect(await decodeFailingStdin(error)).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'ai-access-token decode: unexpected error: EIO: i/o error, read\n',
+    });
+    const debug = await decodeFailingStdin(error, ['--debug', 'decode', '-']);
+    expect(debug.stderr).toBe(
+      `ai-access-token decode: unexpected error: EIO: i/o error, read\n${error.stack ?? ''}\n`,
+    );
+  });
+
+  it('describes a thrown value that is not an error without echoing it, and has no stack to add', async () => {
+    const secret = `eyJ${'x'.repeat(200)}`;
+    const result = await decodeFailingStdin(secret, ['--debug', 'decode', '-']);
+    expect(result).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'ai-access-token decode: unexpected error: a string of 203 characters\n',
     });
   });
 });

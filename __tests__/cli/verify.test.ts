@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { jwks } from '../../src/keys/key-ring';
 import { SigningKey } from '../../src/keys/signing-key';
 import { AiAccessToken } from '../../src/token/ai-access-token';
+import { forgeRs256 } from '../verify/forge';
 import { runCli } from './run-cli';
 
 jest.setTimeout(60_000);
@@ -122,6 +123,38 @@ describe('ai-access-token verify', () => {
       expectNoToken(result.stderr, token());
     },
   );
+
+  it('says "(none)" for a verified token without subject or scopes', async () => {
+    const now = new Date('2026-01-01T00:00:00Z');
+    const iat = Math.floor(now.getTime() / 1000);
+    const bare = forgeRs256(
+      { alg: 'RS256', typ: 'JWT', kid: key.kid },
+      {
+        aud: 'gitlab-ai-gateway',
+        iss: ISSUER,
+        iat,
+        nbf: iat,
+        exp: iat + 600,
+        gitlab_realm: 'saas',
+        scopes: [],
+      },
+      key.privateKey,
+    );
+    const result = await runCli(['verify', bare, '--key', files.publicKey], { now: () => now });
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(result.stdout).toContain('\n  subject (none), scopes (none), realm saas\n');
+  });
+
+  it('reports an error that no flag caused (a broken clock) as the library error, exit 1', async () => {
+    const result = await runCli(['verify', valid, '--key', files.publicKey], {
+      now: () => new Date(Number.NaN),
+    });
+    expect(result).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'ERR_INVALID_CLAIM: now must return a valid Date; got Invalid Date\n',
+    });
+  });
 
   it('rejects a token signed by a key that is not trusted', async () => {
     const result = await runCli(['verify', valid, '--key', files.otherKey]);

@@ -552,3 +552,162 @@ describe('createRemoteKeySet options', () => {
     expect(() => attempt()).toThrow(expect.objectContaining({ code: 'ERR_INVALID_CLAIM', option }));
   });
 });
+
+describe('createRemoteKeySet: failures and what they say', () => {
+  /** A discovery document at `/.well-known/openid-configuration`, `jwks(req, res)` elsewhere. */
+  async function issuerAnswering(
+    discovery: (origin: string) => Record<string, unknown>,
+    jwks: Parameters<typeof startServer>[0] = (_req, res) => res.end('{"keys":[]}'),
+  ): Promise<TestServer> {
+    return startServerFor((origin) => (req, res) => {
+      if (req.url === '/.well-known/openid-configuration') {
+        res.end(JSON.stringify(discovery(origin)));
+      } else {
+        jwks(req, res);
+      }
+    });
+  }
+
+  async function reported(
+    options: Omit<RemoteKeySetOptions, 'onError'>,
+  ): Promise<{ error: Error & { code?: string }; errors: JwksFetchError[] }> {
+    const errors: JwksFetchError[] = [];
+    const keys = createRemoteKeySet({ now, ...options, onError: (e) => errors.push(e) });
+    const error = await rejection(
+      verifyAiAccessTokenAsync(mint('https://gitlab.example.com', alpha), { keys, now }),
+    );
+    return { error, errors };
+  }
+
+  it('reports nothing fetched yet before the first verification', () => {
+    const keys = createRemoteKeySet({ issuers: ['https://gitlab.example.com'], now });
+    expect(keys.status()).toEqual({ keyCount: 0, fetchedAt: undefined, errors: [] });
+  });
+
+  it('names every failing issuer in the no-keys error, with an AggregateError as cause', async () => {
+    const down = (_req: unknown, res: { statusCode: number; end(): void }) => {
+      res.statusCode = 503;
+      res.end();
+    };
+    const first = await startServer(down);
+    const second = await startServer(down);
+    const { error, errors } = await reported({ issuers: [first.origin, second.origin] });
+    const details = [first, second]
+      .map(
+        (s) =>
+          `discovery document "${s.origin}/.well-known/openid-configuration" answered HTTP 503; expected 200`,
+      )
+      .join('; ');
+    expect(errors.map((e) => e.message).join('; ')).toBe(details);
+    expect(error).toBeInstanceOf(JwksFetchError);
+    expect(error.message).toBe(`No keys found in JWKS; are OIDC providers up? ${details}`);
+    expect(error.cause).toBeInstanceOf(AggregateError);
+    expect((error.cause as AggregateError).errors).toEqual(errors);
+    expect((error.cause as AggregateError).message).toBe(details);
+  });
+
+  it('says "nothing" when the discovery document names no issuer', async () => {
+    const server = await issuerAnswering(() => ({ jwks_uri: 'https://gitlab.example.com/jwks' }));
+    const { errors } = await reported({ issuers: [server.origin] });
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ reason: 'issuer-mismatch' });
+    expect(errors[0]!.message).toBe(
+      `discovery document "${server.origin}/.well-known/openid-configuration" names issuer nothing, not "${server.origin}"; its keys are not trusted for "${server.origin}"`,
+    );
+  });
+
+  it.each<[string, unknown, string]>([
+    ['missing', undefined, 'it is missing'],
+    ['not a string', 42, 'it is missing'],
+  ])('refuses a discovery document whose jwks_uri is %s', async (_name, jwksUri, problem) => {
+    const server = await issuerAnswering((origin) => ({ issuer: origin, jwks_uri: jwksUri }));
+    const { errors } = await reported({ issuers: [server.origin] });
+    expect(errors[0]).toMatchObject({
+      reason: 'invalid-document',
+      url: `${server.origin}/.well-known/openid-configuration`,
+    });
+    expect(errors[0]!.message).toBe(
+      `discovery document "${server.origin}/.well-known/openid-configuration" has no usable jwks_uri: ${problem}`,
+    );
+    expect(server.requests).toEqual(['GET /.well-known/openid-configuration']);
+  });
+
+  it('names the socket error when the connection is refused', async () => {
+    const closed = await startServer(() => undefined);
+    const origin = closed.origin;
+    await closed.close();
+    const { errors } = await reported({ issuers: [origin] });
+    expect(errors[0]).toMatchObject({ reason: 'network' });
+    expect(errors[0]!.message).toBe(
+      `discovery document "${origin}/.well-known/openid-configuration" could not be fetched: fetch failed (ECONNREFUSED)`,
+    );
+  });
+
+  it('reports a connection cut in the middle of the body as a network failure', async () => {
+    const server = await issuerAnswering(
+      (origin) => ({ issuer: origin, jwks_uri: `${origin}/jwks` }),
+      (_req, res) => {
+        res.writeHead(200, { 'content-length': '1000' });
+        res.write('{"keys":[', () => res.destroy());
+      },
+    );
+    const { errors } = await reported({ issuers: [server.origin] });
+    expect(errors[0]).toMatchObject({ reason: 'network', url: `${server.origin}/jwks` });
+    expect(errors[0]!.message).toMatch(
+      new RegExp(`^JWKS "${server.origin}/jwks" could not be fetched: terminated \\(\\w+\\)$`),
+    );
+  });
+
+  it('times out a body that stops coming', async () => {
+    const server = await issuerAnswering(
+      (origin) => ({ issuer: origin, jwks_uri: `${origin}/jwks` }),
+      (_req, res) => {
+        res.writeHead(200, { 'content-length': '1000' });
+        res.write('{"keys":['); // and never the rest
+      },
+    );
+    const { errors } = await reported({ issuers: [server.origin], timeoutMs: 300 });
+    expect(errors[0]).toMatchObject({ reason: 'timeout', url: `${server.origin}/jwks` });
+    expect(errors[0]!.message).toBe(`JWKS "${server.origin}/jwks" did not answer within 300 ms`);
+  });
+
+  describe('with a custom fetch', () => {
+    const issuer = 'https://gitlab.example.com';
+    const discoveryUrl = `${issuer}/.well-known/openid-configuration`;
+
+    it('treats a 200 response without a body as empty, so not JSON', async () => {
+      const { errors } = await reported({
+        issuers: [issuer],
+        fetch: () => Promise.resolve(new Response(null, { status: 200 })),
+      });
+      expect(errors[0]).toMatchObject({ reason: 'invalid-json', url: discoveryUrl });
+      expect(errors[0]!.message).toBe(`discovery document "${discoveryUrl}" is not JSON`);
+      expect(errors[0]!.cause).toBeInstanceOf(SyntaxError);
+    });
+
+    it('says "unknown error" when fetch rejects with something that is not an Error', async () => {
+      const thrown: unknown = 'offline';
+      const { errors } = await reported({
+        issuers: [issuer],
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- on purpose: not an Error
+        fetch: () => Promise.reject(thrown),
+      });
+      expect(errors[0]).toMatchObject({ reason: 'network', url: discoveryUrl, cause: 'offline' });
+      expect(errors[0]!.message).toBe(
+        `discovery document "${discoveryUrl}" could not be fetched: unknown error`,
+      );
+    });
+
+    it('reports a fetch that resolves to something that is not a Response', async () => {
+      const { errors } = await reported({
+        issuers: [issuer],
+        fetch: () => Promise.resolve(null as unknown as Response),
+      });
+      expect(errors[0]).toMatchObject({ reason: 'network', url: issuer });
+      expect(errors[0]!.cause).toBeInstanceOf(TypeError);
+      expect(errors[0]!.message).toBe(
+        `keys of "${issuer}" could not be fetched: ${(errors[0]!.cause as Error).message}`,
+      );
+    });
+  });
+});

@@ -273,6 +273,44 @@ describe('AiAccessTokenIssuer: issueAsync', () => {
     );
   });
 
+  it('answers from the cache once the signature is done, without signing again', async () => {
+    const { issuer, signed, advanceSeconds } = setup();
+    const first = await issuer.issueAsync(REQUEST);
+    advanceSeconds(60);
+    await expect(issuer.issueAsync({ ...REQUEST })).resolves.toBe(first);
+    expect(signed()).toBe(1);
+    expect(issuer.stats()).toStrictEqual({ hits: 1, misses: 1, size: 1 });
+  });
+
+  // Callbacks may throw anything; what issueAsync rejects with is always an Error.
+  it.each<[string, Partial<AiAccessTokenIssuerOptions>]>([
+    [
+      'the clock',
+      {
+        now: () => {
+          throw 'service unavailable' as unknown as Error;
+        },
+      },
+    ],
+    [
+      'generateId',
+      {
+        generateId: () => {
+          throw 'service unavailable' as unknown as Error;
+        },
+      },
+    ],
+  ])('rejects with an Error when %s throws something else', async (_name, options) => {
+    const { issuer } = setup(options);
+    const error = await issuer.issueAsync(REQUEST).then(
+      () => undefined,
+      (reason: unknown) => reason,
+    );
+    expect(error).toBeInstanceOf(Error);
+    expect(error).toStrictEqual(new Error('service unavailable'));
+    expect(issuer.stats().size).toBe(0);
+  });
+
   it('rejects, never throws, for a bad request', async () => {
     const { issuer } = setup();
     let promise: Promise<string> | undefined;

@@ -142,6 +142,22 @@ describe('SigningKey.fromEnv', () => {
     );
   });
 
+  it('parses PEM text from the environment once, keeping the 8 most recently parsed', () => {
+    const pem = (name: string) => testKey(name).toPem();
+    const first = SigningKey.fromEnv({ AI_ACCESS_TOKEN_SIGNING_KEY: pem('cached-0') });
+    expect(SigningKey.fromEnv({ AI_ACCESS_TOKEN_SIGNING_KEY: pem('cached-0') })).toBe(first);
+    for (let i = 1; i <= 8; i += 1) {
+      SigningKey.fromEnv({ AI_ACCESS_TOKEN_SIGNING_KEY: pem(`cached-${i}`) });
+    }
+    // Eight newer keys pushed the first one out: it is parsed again, to an equal key.
+    const again = SigningKey.fromEnv({ AI_ACCESS_TOKEN_SIGNING_KEY: pem('cached-0') });
+    expect(again).not.toBe(first);
+    expect(again.kid).toBe(first.kid);
+    expect(SigningKey.fromEnv({ AI_ACCESS_TOKEN_SIGNING_KEY: pem('cached-8') })).toBe(
+      SigningKey.fromEnv({ AI_ACCESS_TOKEN_SIGNING_KEY: pem('cached-8') }),
+    );
+  });
+
   it('reports an unreadable key file without leaking its path contents', () => {
     const env = { AI_ACCESS_TOKEN_SIGNING_KEY_FILE: join(dir, 'missing.pem') };
     expect(invalidReason(() => SigningKey.fromEnv(env))).toBe('unreadable-file');

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -167,6 +168,7 @@ describe('SqliteServiceAccessTokenStore: options', () => {
     ['a 64-character tableName', { tableName: 't'.repeat(64) }, 'tableName'],
     ['a negative busyTimeout', { busyTimeout: -1 }, 'busyTimeout'],
     ['a fractional busyTimeout', { busyTimeout: 1.5 }, 'busyTimeout'],
+    ['a busyTimeout over 2^31 - 1 ms', { busyTimeout: 2_147_483_648 }, 'busyTimeout'],
     ['an unknown option', { category: 1 }, 'category'],
   ])('refuses %s', (_label, options, option) => {
     const filename = freshFile();
@@ -176,6 +178,72 @@ describe('SqliteServiceAccessTokenStore: options', () => {
     ).toThrow(expect.objectContaining({ code: 'ERR_INVALID_STORE_OPTION', option }));
     // Options are checked before anything touches the disk.
     expect(existsSync(filename)).toBe(false);
+  });
+});
+
+describe('SqliteServiceAccessTokenStore: options that are not an object', () => {
+  it.each([[null], [['a.db']], ['a.db']])('refuses %j', (options) => {
+    expect(() => new SqliteServiceAccessTokenStore(options as never)).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_STORE_OPTION', option: 'options' }),
+    );
+  });
+});
+
+describe('SqliteServiceAccessTokenStore without a loadable better-sqlite3', () => {
+  /** The store class from a fresh module registry in which `require('better-sqlite3')` does `load()`. */
+  function storeClassWith(load: () => unknown): typeof SqliteServiceAccessTokenStore {
+    let isolated: typeof SqliteServiceAccessTokenStore | undefined;
+    jest.isolateModules(() => {
+      jest.doMock('better-sqlite3', load);
+      isolated = jest.requireActual<{
+        SqliteServiceAccessTokenStore: typeof SqliteServiceAccessTokenStore;
+      }>('../../src/service-access-token/sqlite-store').SqliteServiceAccessTokenStore;
+    });
+    return isolated!;
+  }
+
+  afterEach(() => {
+    jest.dontMock('better-sqlite3');
+  });
+
+  function failure(Store: typeof SqliteServiceAccessTokenStore): Record<string, unknown> {
+    const filename = freshFile();
+    try {
+      new Store({ filename, encryptionKey: KEY });
+    } catch (error) {
+      expect(existsSync(filename)).toBe(false);
+      return error as Record<string, unknown>;
+    }
+    throw new Error('expected the store to refuse to open');
+  }
+
+  it('says it is not installed when Node cannot find it', () => {
+    // Node's own resolution failure, from a directory with no node_modules above it.
+    const Store = storeClassWith(() => createRequire(join(dir, 'index.js'))('better-sqlite3'));
+    const error = failure(Store);
+    expect(error).toMatchObject({
+      code: 'ERR_MISSING_DEPENDENCY',
+      packageName: 'better-sqlite3',
+      message:
+        'better-sqlite3 is not installed; SqliteServiceAccessTokenStore needs it: npm install better-sqlite3@12',
+    });
+    expect(error.cause).toMatchObject({ code: 'MODULE_NOT_FOUND' });
+  });
+
+  it('says it cannot be loaded when it is there but broken', () => {
+    const broken = new Error('better_sqlite3.node: wrong ELF class: ELFCLASS32');
+    const error = failure(
+      storeClassWith(() => {
+        throw broken;
+      }),
+    );
+    expect(error).toMatchObject({
+      code: 'ERR_MISSING_DEPENDENCY',
+      packageName: 'better-sqlite3',
+      message:
+        'better-sqlite3 cannot be loaded; SqliteServiceAccessTokenStore needs it: npm install better-sqlite3@12',
+      cause: broken,
+    });
   });
 });
 

@@ -112,6 +112,15 @@ export function describeStoreContract(
       await expect(store.purgeExpired(at(1))).resolves.toBe(1); // 'edge'
     });
 
+    it('saves and purges against the real clock when no time is given', async () => {
+      await store.save({ token: 'long-expired', expiresAt: new Date('2000-01-01T00:00:00Z') });
+      const farFuture = new Date('2100-01-01T00:00:00Z');
+      await expect(
+        store.saveAndPurgeExpired({ token: 'current', expiresAt: farFuture }),
+      ).resolves.toBe(1);
+      expect((await store.latestActive())?.token).toBe('current');
+    });
+
     it('round-trips long and non-ASCII tokens exactly', async () => {
       const token = `${'x'.repeat(10_000)}-é-🔑`;
       await store.save({ token, expiresAt: at(HOUR) });

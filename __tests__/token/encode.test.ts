@@ -1,4 +1,4 @@
-import { verify } from 'node:crypto';
+import { generateKeyPairSync, verify } from 'node:crypto';
 import * as jose from 'jose';
 import jwt from 'jsonwebtoken';
 import { NoSigningKeyError } from '../../src/errors';
@@ -207,6 +207,16 @@ describe('encode internals', () => {
     expect(() => {
       promise = signCompactAsync('a.b', key.publicKey);
     }).not.toThrow();
-    await expect(promise).rejects.toBeInstanceOf(Error);
+    // Node's own error, code included (it comes from Node's realm, not the test's).
+    await expect(promise).rejects.toMatchObject({
+      code: 'ERR_CRYPTO_INVALID_KEY_OBJECT_TYPE',
+      message: 'Invalid key object type public, expected private.',
+    });
+  });
+
+  it('signCompactAsync rejects when signing fails in the thread pool', async () => {
+    // An Ed25519 key passes the argument checks but cannot sign a SHA-256 digest.
+    const { privateKey } = generateKeyPairSync('ed25519');
+    await expect(signCompactAsync('a.b', privateKey)).rejects.toThrow(/invalid digest/);
   });
 });

@@ -54,10 +54,10 @@ export function parseCommandArgs<const O extends OptionsConfig>(
 }
 
 function usageErrorFromParseArgs(command: string, error: unknown): unknown {
-  // Duck-typed: `instanceof Error` fails for errors from another realm (jest's sandbox).
-  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  // Duck-typed: `instanceof Error` fails for errors from another realm (jest's sandbox). Given a
+  // valid configuration, parseArgs throws only its ERR_PARSE_ARGS_* errors, all with a message.
+  const { code, message } = error as { code?: unknown; message: string };
   if (typeof code !== 'string' || !code.startsWith('ERR_PARSE_ARGS_')) return error;
-  if (typeof message !== 'string') return error;
   // Node's messages are several sentences over several lines; keep the flag, write our own rule.
   const quoted = /'([^']*)'/.exec(message)?.[1] ?? '';
   const flag = quoted.replace(/ <value>$/, '').replace(/^-\w, /, '');
@@ -77,7 +77,8 @@ function usageErrorFromParseArgs(command: string, error: unknown): unknown {
   if (/argument missing/.test(message)) {
     return new CliUsageError(`${shown} needs a value`, { cause: error });
   }
-  return new CliUsageError(message.split('\n')[0] ?? code, { cause: error });
+  // A message this Node version does not have: its first line.
+  return new CliUsageError(message.replace(/\n[\s\S]*/, ''), { cause: error });
 }
 
 /**

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { InvalidSigningKeyError } from '../errors';
+import type { InvalidSigningKeyError } from '../errors';
 import { SigningKey } from '../keys/signing-key';
 import { CliFailure } from './cli-errors';
 
@@ -16,8 +16,9 @@ export function readFlagFile(flag: string, path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (cause) {
+    // Node's fs errors always carry a code (ENOENT, EACCES, EISDIR, ERR_INVALID_ARG_VALUE, ...).
     throw new CliFailure(
-      `cannot read ${flag} file ${JSON.stringify(path)} (${(cause as NodeJS.ErrnoException).code ?? 'error'})`,
+      `cannot read ${flag} file ${JSON.stringify(path)} (${String((cause as NodeJS.ErrnoException).code)})`,
       { cause },
     );
   }
@@ -38,9 +39,8 @@ export function loadSigningKey(flag: string, path: string): SigningKey {
   try {
     return SigningKey.fromPem(pem);
   } catch (error) {
-    if (error instanceof InvalidSigningKeyError) {
-      throw new CliFailure(`${flag} ${JSON.stringify(path)}: ${error.message}`, { cause: error });
-    }
-    throw error;
+    // fromPem fails only with InvalidSigningKeyError, whose message names neither flag nor path.
+    const { message } = error as InvalidSigningKeyError;
+    throw new CliFailure(`${flag} ${JSON.stringify(path)}: ${message}`, { cause: error });
   }
 }

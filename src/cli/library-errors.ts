@@ -14,7 +14,7 @@ import { CliUsageError } from './cli-errors';
 export function asFlagError(error: unknown, flags: Readonly<Record<string, string>>): unknown {
   if (error instanceof InvalidClaimError) {
     // `extraClaims.team` or `scopes[1]` is about the flag of `extraClaims` / `scopes`.
-    const option = /^\w+/.exec(error.option)?.[0] ?? error.option;
+    const option = error.option.replace(/[.[][\s\S]*$/, '');
     const flag = flags[option];
     if (flag !== undefined) {
       return new CliUsageError(error.message.replace(new RegExp(`\\b${option}\\b`, 'g'), flag), {

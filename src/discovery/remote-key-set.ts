@@ -1,3 +1,4 @@
+import { isNativeError } from 'node:util/types';
 import { InvalidClaimError, JwksFetchError } from '../errors';
 import { readClock, systemClock, type Clock } from '../time';
 import {
@@ -175,15 +176,13 @@ export class HttpRemoteKeySet implements RemoteKeySet {
       }
     }
     if (this.#merged.length === 0) {
+      // No keys means every fetch so far failed for every issuer (an issuer that answers gives at
+      // least one key, or fails), so the last fetch left one error per issuer to report.
       const errors = this.#errors;
       const details = errors.map((error) => error.message).join('; ');
-      throw new JwksFetchError(
-        'no-keys',
-        details === '' ? NO_KEYS_MESSAGE : `${NO_KEYS_MESSAGE} ${details}`,
-        errors.length === 0
-          ? undefined
-          : { cause: errors.length === 1 ? errors[0] : new AggregateError(errors, details) },
-      );
+      throw new JwksFetchError('no-keys', `${NO_KEYS_MESSAGE} ${details}`, {
+        cause: errors.length === 1 ? errors[0] : new AggregateError(errors, details),
+      });
     }
     return this.#merged;
   }
@@ -230,19 +229,23 @@ export class HttpRemoteKeySet implements RemoteKeySet {
   async #fetchAll(): Promise<void> {
     const startedAt = this.#now();
     this.#lastAttemptAt = startedAt;
-    const results = await Promise.allSettled(
-      this.issuers.map((issuer) => fetchIssuerKeys(issuer, this.#options)),
+    const results = await Promise.all(
+      this.issuers.map((issuer) =>
+        fetchIssuerKeys(issuer, this.#options).then(
+          (keys) => ({ issuer, keys }),
+          (reason: unknown) => ({ issuer, error: asFetchError(reason, issuer) }),
+        ),
+      ),
     );
     const errors: JwksFetchError[] = [];
-    results.forEach((result, index) => {
-      const issuer = this.issuers[index] ?? '';
-      if (result.status === 'fulfilled') {
-        // Stale-if-error: an issuer's keys are replaced only by a successful fetch.
-        this.#byIssuer.set(issuer, { keys: result.value, fetchedAt: startedAt });
+    for (const result of results) {
+      if ('error' in result) {
+        errors.push(result.error);
       } else {
-        errors.push(asFetchError(result.reason, issuer));
+        // Stale-if-error: an issuer's keys are replaced only by a successful fetch.
+        this.#byIssuer.set(result.issuer, { keys: result.keys, fetchedAt: startedAt });
       }
-    });
+    }
     this.#merged = Object.freeze(
       this.issuers.flatMap((issuer) => this.#byIssuer.get(issuer)?.keys ?? []),
     );
@@ -351,15 +354,16 @@ async function fetchIssuerKeys(
       { url: discoveryUrl },
     );
   }
-  const jwksUri = discovery.jwks_uri;
-  const problem = typeof jwksUri === 'string' ? urlProblem(jwksUri) : 'it is missing';
-  if (typeof jwksUri !== 'string' || problem !== null) {
-    throw new JwksFetchError(
+  const noJwksUri = (problem: string): JwksFetchError =>
+    new JwksFetchError(
       'invalid-document',
-      `discovery document ${quote(discoveryUrl)} has no usable jwks_uri: ${problem ?? ''}`,
+      `discovery document ${quote(discoveryUrl)} has no usable jwks_uri: ${problem}`,
       { url: discoveryUrl },
     );
-  }
+  const jwksUri = discovery.jwks_uri;
+  if (typeof jwksUri !== 'string') throw noJwksUri('it is missing');
+  const problem = urlProblem(jwksUri);
+  if (problem !== null) throw noJwksUri(problem);
   const jwks = await fetchJson(jwksUri, 'JWKS', options);
   const entries = jwks.keys;
   if (!Array.isArray(entries)) {
@@ -495,8 +499,9 @@ function asFetchError(reason: unknown, issuer: string): JwksFetchError {
 }
 
 // undici reports "fetch failed" and puts the useful part (ECONNREFUSED, ...) in `cause`.
+// Not `instanceof Error`: undici's errors come from Node's own realm, not a vm context's (jest's).
 function causeOf(error: unknown): string {
-  if (!(error instanceof Error)) return 'unknown error';
+  if (!isNativeError(error)) return 'unknown error';
   const inner: unknown = error.cause;
   const code =
     typeof inner === 'object' && inner !== null && 'code' in inner ? String(inner.code) : undefined;

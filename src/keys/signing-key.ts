@@ -262,9 +262,10 @@ export function signingKeyFromEnvOrNull(env: NodeJS.ProcessEnv): SigningKey | nu
     try {
       text = readFileSync(file, 'utf8');
     } catch (cause) {
+      // Node's fs errors always carry a code (ENOENT, EACCES, EISDIR, ...).
       throw new InvalidSigningKeyError(
         'unreadable-file',
-        `${ENV_SIGNING_KEY_FILE} names a file that cannot be read (${(cause as NodeJS.ErrnoException).code ?? 'error'})`,
+        `${ENV_SIGNING_KEY_FILE} names a file that cannot be read (${String((cause as NodeJS.ErrnoException).code)})`,
         { cause },
       );
     }

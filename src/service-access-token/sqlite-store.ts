@@ -432,10 +432,10 @@ function loadBetterSqlite3(): typeof BetterSqlite3 {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     return require('better-sqlite3') as typeof BetterSqlite3;
   } catch (cause) {
-    const notInstalled =
-      cause instanceof Error &&
-      (cause as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' &&
-      cause.message.includes(`'${PEER_DEPENDENCY}'`);
+    // Duck-typed, not `instanceof Error`: Node's require errors come from Node's own realm, which
+    // is not a vm context's (jest's). require throws only Errors.
+    const { code, message } = cause as NodeJS.ErrnoException;
+    const notInstalled = code === 'MODULE_NOT_FOUND' && message.includes(`'${PEER_DEPENDENCY}'`);
     throw new MissingDependencyError(
       PEER_DEPENDENCY,
       `${PEER_DEPENDENCY} ${notInstalled ? 'is not installed' : 'cannot be loaded'}; SqliteServiceAccessTokenStore needs it: npm install ${PEER_DEPENDENCY}@${PEER_DEPENDENCY_RANGE}`,

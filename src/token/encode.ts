@@ -57,8 +57,11 @@ export function signCompactAsync(input: string, privateKey: KeyObject): Promise<
         resolve(`${input}.${signature.toString('base64url')}`);
       });
     } catch (error: unknown) {
-      // Argument errors are thrown synchronously by crypto.sign even in its callback form.
-      reject(error instanceof Error ? error : new Error(String(error)));
+      // Argument errors are thrown synchronously by crypto.sign even in its callback form. They
+      // are Node's own errors, passed on as they are: `instanceof Error` would be false for them
+      // inside a vm context (jest), and wrapping them would drop their `code`.
+      const nodeError = error as Error;
+      reject(nodeError);
     }
   });
 }

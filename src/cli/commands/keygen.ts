@@ -72,7 +72,8 @@ function writeKeyFile(path: string, pem: string, force: boolean): void {
     // 'wx' creates exclusively: an existing file, or a symlink planted in its place, is refused.
     fd = openSync(path, force ? 'w' : 'wx', KEY_FILE_MODE);
   } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code ?? 'error';
+    // Node's fs errors always carry a code (EEXIST, ENOENT, EACCES, ...).
+    const code = String((cause as NodeJS.ErrnoException).code);
     throw new CliFailure(
       code === 'EEXIST'
         ? `--out ${JSON.stringify(path)} already exists; pass --force to overwrite it`

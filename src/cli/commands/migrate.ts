@@ -15,7 +15,8 @@ type MigrateModule = typeof import('../../codemod/migrate-command');
 export const migrateCommand: CliCommand = {
   name: 'migrate',
   summary: 'Rewrite CodeSuggestionsAccessToken call sites to AiAccessToken (needs jscodeshift)',
-  // The codemod prints its own help (`ownHelp`); this is shown only if it cannot be loaded.
+  // Never printed: the codemod prints its own help (`ownHelp`), and without the codemod module
+  // `migrate --help` fails like any other use of the command.
   help: 'Usage: ai-access-token migrate [--dry-run] [--extensions LIST] PATH...',
   ownHelp: true,
 
