@@ -1,4 +1,4 @@
-import { createPublicKey } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { rsaPublicComponents, rsaThumbprint } from '../../src/keys/thumbprint';
 
 // RFC 7638, section 3.1: the example RSA key and its SHA-256 thumbprint.
@@ -14,5 +14,10 @@ describe('RFC 7638 thumbprint', () => {
   it('matches the RFC test vector when computed from a real KeyObject', () => {
     const key = createPublicKey({ key: { kty: 'RSA', n: RFC7638_N, e: 'AQAB' }, format: 'jwk' });
     expect(rsaThumbprint(rsaPublicComponents(key))).toBe(RFC7638_THUMBPRINT);
+  });
+
+  it('refuses a key that is not RSA', () => {
+    const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    expect(() => rsaPublicComponents(publicKey)).toThrow('expected an RSA key');
   });
 });

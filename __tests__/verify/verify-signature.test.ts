@@ -34,6 +34,16 @@ describe('verifySignature', () => {
     expect(((caught as Error).cause as Error).message).toBe('invalid signature');
   });
 
+  it('names how many trusted keys were tried', () => {
+    const third = testKey('third');
+    expect(() => {
+      verifySignature(decodeJwt(token), [other.publicKey, third.publicKey]);
+    }).toThrow(/does not verify with any of the 2 trusted keys/);
+    expect(() => {
+      verifySignature(decodeJwt(token), [other.publicKey]);
+    }).toThrow(/does not verify with the trusted key:/);
+  });
+
   it('refuses an empty signature before trying any key', () => {
     const [header, payload] = token.split('.');
     expect(() => {

@@ -41,6 +41,6 @@ export function verifySignature(decoded: DecodedJwt, candidates: readonly KeyObj
   throw new TokenVerificationError(
     'ERR_TOKEN_SIGNATURE',
     `token signature does not verify with ${candidates.length === 1 ? 'the trusted key' : `any of the ${candidates.length} trusted keys`}: it was tampered with or signed by another key`,
-    failure === undefined ? undefined : { cause: failure },
+    { cause: failure },
   );
 }
