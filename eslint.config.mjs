@@ -2,6 +2,7 @@
 import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
+import globals from 'globals';
 
 export default tseslint.config(
   {
@@ -13,15 +14,12 @@ export default tseslint.config(
       '**/__fixtures__/',
       // Compiled against the published declarations by scripts/type-tests.mjs, not in a tsconfig.
       'type-tests/',
-      // Plain-JS tooling (benchmarks, examples, gate scripts) is outside the type-checked project.
-      '**/*.js',
-      '**/*.mjs',
-      '**/*.cjs',
     ],
   },
   eslint.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
+    files: ['**/*.ts'],
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
@@ -45,6 +43,17 @@ export default tseslint.config(
     // The deprecated alias is defined, exported and tested on purpose.
     files: ['src/index.ts', 'src/token/code-suggestions-access-token.ts', '__tests__/**/*.ts'],
     rules: { '@typescript-eslint/no-deprecated': 'off' },
+  },
+  {
+    // Plain-JS tooling (benchmarks, examples, gate scripts, configs) is outside the TypeScript
+    // project: recommended rules without type information.
+    files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      ...tseslint.configs.disableTypeChecked.rules,
+      '@typescript-eslint/no-require-imports': 'off',
+    },
   },
   prettier,
 );
