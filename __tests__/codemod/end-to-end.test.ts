@@ -6,6 +6,7 @@
 // build` starts with `rm -rf dist`, which would race with other test files and builds running at
 // the same time, and a stale dist/ would test yesterday's code.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { stripVTControlCharacters } from 'node:util';
 import {
   copyFileSync,
   existsSync,
@@ -142,7 +143,8 @@ describe('the compiled transform under the jscodeshift CLI', () => {
       const used = fixtures.filter((f) => f.name !== 'type-assertion');
       for (const fixture of used) writeFileSync(join(tree, fixture.file), fixture.input);
 
-      const output = execFileSync(
+      // jscodeshift colours its report when it thinks it may (e.g. CI=true); read it as plain text.
+      const rawOutput = execFileSync(
         process.execPath,
         [
           JSCODESHIFT,
@@ -158,8 +160,10 @@ describe('the compiled transform under the jscodeshift CLI', () => {
           timeout: CHILD_TIMEOUT_MS,
           cwd: work,
           stdio: ['ignore', 'pipe', 'pipe'],
+          env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
         },
       );
+      const output = stripVTControlCharacters(rawOutput);
       for (const fixture of used) {
         expect(readFileSync(join(tree, fixture.file), 'utf8')).toBe(
           fixture.output ?? fixture.input,
