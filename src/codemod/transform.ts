@@ -56,7 +56,23 @@ function transform(file: TransformFileInfo, api: TransformApi): string | null {
 // and `transform.FileInfo`.
 // eslint-disable-next-line @typescript-eslint/no-namespace
 declare namespace transform {
+  /**
+   * The file jscodeshift hands to the transform.
+   *
+   * @example
+   * ```ts
+   * const file: transform.FileInfo = { path: 'src/a.ts', source: 'const a = 1;' };
+   * ```
+   */
   export type FileInfo = TransformFileInfo;
+  /**
+   * What the transform uses of jscodeshift's API.
+   *
+   * @example
+   * ```ts
+   * const api: transform.Api = { jscodeshift: require('jscodeshift').withParser('tsx'), report: console.log };
+   * ```
+   */
   export type Api = TransformApi;
 }
 

@@ -2,7 +2,18 @@ import { CODE_SUGGESTIONS_SCOPE } from '../constants';
 import { AiAccessToken } from './ai-access-token';
 import type { AiAccessTokenOptions } from './options';
 
-/** `process.emitWarning` code of the rename's deprecation warning. */
+/**
+ * The `code` of the rename's `DeprecationWarning`, stable across releases.
+ *
+ * @example
+ * ```ts
+ * process.on('warning', (warning) => {
+ *   if ((warning as { code?: string }).code === CODE_SUGGESTIONS_ACCESS_TOKEN_DEPRECATION_CODE) {
+ *     metrics.increment('legacy_token_class');
+ *   }
+ * });
+ * ```
+ */
 export const CODE_SUGGESTIONS_ACCESS_TOKEN_DEPRECATION_CODE = 'AI_ACCESS_TOKEN_DEP0001';
 
 /**
