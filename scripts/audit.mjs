@@ -21,7 +21,9 @@ if (report?.metadata === undefined) {
     report?.error?.summary ??
     (result.stderr ?? '').trim().split('\n').pop() ??
     'no answer';
-  const message = `audit: NOT CHECKED — the registry's audit endpoint could not be reached (${why})`;
+  // The endpoint's address adds nothing for the reader (npm's own config names it).
+  const reason = String(why).replace(/\s*-?\s*(?:POST|GET)?\s*https?:\/\/\S+/g, '');
+  const message = `audit: NOT CHECKED — the registry's audit endpoint could not be reached (${reason})`;
   if (process.env.AUDIT_REQUIRED === '1') {
     console.error(message);
     process.exit(1);
