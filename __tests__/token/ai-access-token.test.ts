@@ -214,6 +214,17 @@ describe('AiAccessToken#encoded', () => {
     });
   });
 
+  it('reads AI_ACCESS_TOKEN_SIGNING_KEY_FILE once per path, not once per token', () => {
+    const first = testKey('file-first');
+    const file = join(mkdtempSync(join(tmpdir(), 'aat-env-once-')), 'key.pem');
+    writeFileSync(file, first.toPem());
+    withEnv({ ...NO_KEY_ENV, AI_ACCESS_TOKEN_SIGNING_KEY_FILE: file }, () => {
+      expect(decodeParts(mint({ signingKey: undefined }).encoded()).header.kid).toBe(first.kid);
+      writeFileSync(file, testKey('file-second').toPem());
+      expect(decodeParts(mint({ signingKey: undefined }).encoded()).header.kid).toBe(first.kid);
+    });
+  });
+
   it('throws NoSigningKeyError at encode time when no key is given or configured', () => {
     withEnv(NO_KEY_ENV, () => {
       const token = mint({ signingKey: undefined });

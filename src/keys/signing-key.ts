@@ -172,13 +172,7 @@ export class SigningKey {
    * ```
    */
   static fromEnv(env: NodeJS.ProcessEnv = process.env): SigningKey {
-    const key = signingKeyFromEnvOrNull(env);
-    if (key === null) {
-      throw new NoSigningKeyError(
-        `no signing key: pass signingKey or set ${ENV_SIGNING_KEY} (PEM text) or ${ENV_SIGNING_KEY_FILE} (path to a PEM file)`,
-      );
-    }
-    return key;
+    return signingKeyFromEnvOrNull(env) ?? throwNoSigningKey();
   }
 
   /**
@@ -272,6 +266,36 @@ export function signingKeyFromEnvOrNull(env: NodeJS.ProcessEnv): SigningKey | nu
     return parsePemCached(text);
   }
   return null;
+}
+
+function throwNoSigningKey(): never {
+  throw new NoSigningKeyError(
+    `no signing key: pass signingKey or set ${ENV_SIGNING_KEY} (PEM text) or ${ENV_SIGNING_KEY_FILE} (path to a PEM file)`,
+  );
+}
+
+// Minting must not read a file per token: the key file named by the environment is read once per
+// path per process (rotate by restarting, or pass a KeyRing instead).
+const keyFileCache = new Map<string, SigningKey>();
+
+/**
+ * The signing key tokens fall back to when none is given: the environment's, with the key file
+ * read once per path.
+ *
+ * @throws {@link NoSigningKeyError} when the environment configures none.
+ */
+export function defaultSigningKey(env: NodeJS.ProcessEnv = process.env): SigningKey {
+  const pem = env[ENV_SIGNING_KEY];
+  const file = env[ENV_SIGNING_KEY_FILE];
+  if ((pem === undefined || pem === '') && file !== undefined && file !== '') {
+    let key = keyFileCache.get(file);
+    if (key === undefined) {
+      key = signingKeyFromEnvOrNull(env) ?? throwNoSigningKey();
+      keyFileCache.set(file, key);
+    }
+    return key;
+  }
+  return signingKeyFromEnvOrNull(env) ?? throwNoSigningKey();
 }
 
 // Parsing a PEM costs far more than a signature, so PEM text given per token (or read from the

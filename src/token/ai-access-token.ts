@@ -1,10 +1,10 @@
 import { addSeconds } from 'date-fns/addSeconds';
 import { fromUnixTime } from 'date-fns/fromUnixTime';
 import { subSeconds } from 'date-fns/subSeconds';
-import { ENV_SIGNING_KEY, ENV_SIGNING_KEY_FILE, NOT_BEFORE_SECONDS } from '../constants';
-import { InvalidClaimError, NoSigningKeyError } from '../errors';
+import { NOT_BEFORE_SECONDS } from '../constants';
+import { InvalidClaimError } from '../errors';
 import { KeyRing } from '../keys/key-ring';
-import { SigningKey, signingKeyFromEnvOrNull } from '../keys/signing-key';
+import { defaultSigningKey, SigningKey } from '../keys/signing-key';
 import { readClock, toEpochSeconds } from '../time';
 import type { AiAccessTokenHeader, AiAccessTokenPayload } from './claims';
 import { headerFor, signCompact, signCompactAsync, signingInput } from './encode';
@@ -200,13 +200,7 @@ export class AiAccessToken {
     const configured = this.#options.signingKey;
     if (configured instanceof KeyRing) return configured.current;
     if (configured instanceof SigningKey) return configured;
-    const fromEnv = signingKeyFromEnvOrNull(process.env);
-    if (fromEnv === null) {
-      throw new NoSigningKeyError(
-        `no signing key: pass signingKey or set ${ENV_SIGNING_KEY} (PEM text) or ${ENV_SIGNING_KEY_FILE} (path to a PEM file)`,
-      );
-    }
-    return fromEnv;
+    return defaultSigningKey();
   }
 
   /** Serialises as the claims, never as the signed token, so logging one does not leak it. */
