@@ -46,7 +46,7 @@ export {
   type CodeSuggestionsAccessTokenOptions,
 } from './token/code-suggestions-access-token';
 export { decodeJwt, MAX_TOKEN_LENGTH, type DecodedJwt } from './verify/decode';
-export { verifyAiAccessToken } from './verify/verify-ai-access-token';
+export { createAiAccessTokenVerifier, verifyAiAccessToken } from './verify/verify-ai-access-token';
 export {
   MAX_CLOCK_TOLERANCE_SECONDS,
   type VerifyAiAccessTokenOptions,

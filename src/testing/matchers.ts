@@ -4,8 +4,8 @@ import type { ExpectationResult, MatcherContext } from 'expect';
 import { InvalidClaimError, TokenVerificationError } from '../errors';
 import { humanTime, readClock, systemClock, toEpochSeconds, type Clock } from '../time';
 import { decodeJwt } from '../verify/decode';
-import { verifyAiAccessToken } from '../verify/verify-ai-access-token';
-import { resolveVerifyOptions, type VerifyAiAccessTokenOptions } from '../verify/verify-options';
+import { createAiAccessTokenVerifier } from '../verify/verify-ai-access-token';
+import type { VerifyAiAccessTokenOptions } from '../verify/verify-options';
 import type { ToBeAiAccessTokenExpected, ToExpireWithinOptions } from './jest-matchers';
 
 /** What a matcher could read from the received value. */
@@ -173,7 +173,7 @@ function toBeAiAccessToken(
     ? keysOrVerifyOptions
     : { keys: keysOrVerifyOptions };
   // Bad options are a mistake in the test, whatever the token: refused first, by throwing.
-  resolveVerifyOptions(options);
+  const verify = createAiAccessTokenVerifier(options);
   const token = readReceived(this, received);
   // Anything that is not a verifiable token is "not an AI access token": `.not` passes for it.
   const reject = (problem: string): ExpectationResult => ({
@@ -188,7 +188,7 @@ function toBeAiAccessToken(
     return reject(`Received token cannot be encoded: ${errorText(error)}`);
   }
   try {
-    const verified = verifyAiAccessToken(encoded, options);
+    const verified = verify(encoded);
     return {
       pass: true,
       message: () =>

@@ -9,6 +9,7 @@ import type { VerifiedAiAccessToken } from './verified-token';
 import {
   resolveVerifyOptions,
   type ResolvedClaimOptions,
+  type ResolvedVerifyOptions,
   type VerifyAiAccessTokenOptions,
 } from './verify-options';
 import { verifySignature } from './verify-signature';
@@ -53,7 +54,32 @@ export function verifyAiAccessToken(
   token: unknown,
   options: VerifyAiAccessTokenOptions,
 ): VerifiedAiAccessToken {
+  return verifyResolved(token, resolveVerifyOptions(options));
+}
+
+/**
+ * A verifier bound to `options`, which are validated (and keys parsed) once, here: the function it
+ * returns only verifies. What a service keeps for its lifetime, where `verifyAiAccessToken` would
+ * check the same options on every request.
+ *
+ * @throws {@link InvalidClaimError} when an option breaks its rule; `error.option` names it.
+ * @example
+ * ```ts
+ * const verify = createAiAccessTokenVerifier({ keys: jwks, requiredScopes: ['code_suggestions'] });
+ * app.use((req, res, next) => {
+ *   req.token = verify(req.headers.authorization?.replace(/^Bearer /, ''));
+ *   next();
+ * });
+ * ```
+ */
+export function createAiAccessTokenVerifier(
+  options: VerifyAiAccessTokenOptions,
+): (token: unknown) => VerifiedAiAccessToken {
   const resolved = resolveVerifyOptions(options);
+  return (token) => verifyResolved(token, resolved);
+}
+
+function verifyResolved(token: unknown, resolved: ResolvedVerifyOptions): VerifiedAiAccessToken {
   const decoded = guardVerification(() => decodeJwt(token));
   const { kid } = guardVerification(() => checkHeader(decoded.header));
   const candidates = guardVerification(() => candidateKeys(kid, resolved.keys));
