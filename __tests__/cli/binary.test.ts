@@ -1,33 +1,20 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { SigningKey } from '../../src/keys/signing-key';
 import { AiAccessToken } from '../../src/token/ai-access-token';
+import { buildPackage } from '../helpers/build-package';
 import { ANSI } from './run-cli';
 
 // The BUILT command line, run as `node <bin>` in a child process, as `npx ai-access-token` runs it.
 //
-// The build goes to a private folder under temp/ (git- and lint-ignored) rather than to dist/:
-// `npm run build` starts with `rm -rf dist`, which would pull dist/ out from under other test
-// files that use it at the same time. The layout is the package's: <folder>/package.json beside
-// <folder>/dist/cli/main.js, so `--version` finds package.json as it does when installed. Type
-// errors are `npm run typecheck`'s job, so a build that reports them but still emits is used.
+// The build goes to a private folder under temp/ (see buildPackage), laid out as installed, so
+// `--version` finds package.json as it does for a user.
 
 jest.setTimeout(120_000);
 
-const execFileAsync = promisify(execFile);
 const root = resolve(__dirname, '../..');
 const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
   version: string;
@@ -42,23 +29,7 @@ let key: SigningKey;
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'aat-cli-'));
-  mkdirSync(packageDir, { recursive: true });
-  copyFileSync(join(root, 'package.json'), join(packageDir, 'package.json'));
-  try {
-    await execFileAsync(
-      process.execPath,
-      [
-        require.resolve('typescript/bin/tsc'),
-        '-p',
-        join(root, 'tsconfig.build.json'),
-        '--outDir',
-        join(packageDir, 'dist'),
-      ],
-      { cwd: root, maxBuffer: 64 * 1024 * 1024 },
-    );
-  } catch (error) {
-    if (!existsSync(bin)) throw error;
-  }
+  await buildPackage(packageDir, 'dist/cli/main.js');
   key = SigningKey.generate();
   keyFile = join(work, 'key.pem');
   writeFileSync(keyFile, key.toPem(), { mode: 0o600 });

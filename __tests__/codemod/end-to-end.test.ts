@@ -7,15 +7,8 @@
 // the same time, and a stale dist/ would test yesterday's code.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { stripVTControlCharacters } from 'node:util';
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { buildPackage } from '../helpers/build-package';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runMigration } from '../../src/codemod/migrate';
@@ -30,20 +23,11 @@ const fixtures = loadFixtures();
 let work: string;
 let packageDir: string;
 
-beforeAll(() => {
+beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'aat-codemod-e2e-'));
   packageDir = join(work, 'node_modules', 'ai-access-token');
-  mkdirSync(packageDir, { recursive: true });
-  copyFileSync(join(REPO, 'package.json'), join(packageDir, 'package.json'));
-  // tsc still emits when another, unrelated file of the tree has a type error; what matters here
-  // is that the declarations and the transform exist.
-  spawnSync(
-    process.execPath,
-    [TSC, '-p', join(REPO, 'tsconfig.build.json'), '--outDir', join(packageDir, 'dist')],
-    { cwd: REPO, timeout: CHILD_TIMEOUT_MS, encoding: 'utf8' },
-  );
+  await buildPackage(packageDir, 'dist/codemod/transform.js');
   expect(existsSync(join(packageDir, 'dist/index.d.ts'))).toBe(true);
-  expect(existsSync(join(packageDir, 'dist/codemod/transform.js'))).toBe(true);
 }, CHILD_TIMEOUT_MS);
 
 afterAll(() => {

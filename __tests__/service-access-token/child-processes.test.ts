@@ -1,20 +1,18 @@
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { TokenCipher } from '../../src/service-access-token/encryption';
 import { associatedData } from '../../src/service-access-token/sqlite-store';
+import { buildPackage } from '../helpers/build-package';
 
 // These tests run the BUILT package in separate Node processes, as an application would.
 //
-// The build goes to a private folder under temp/ (git- and lint-ignored) rather than to dist/:
-// `npm run build` starts with `rm -rf dist`, and other builds running at the same time would pull
-// dist/ out from under these child processes. The folder is inside the project so that the build
-// resolves the project's node_modules. Type errors are the type-check's job (`npm run typecheck`),
-// so a build that reports them but still emits is used as is.
+// The build goes to a private folder under temp/ (see buildPackage), inside the project so that it
+// resolves the project's node_modules.
 
 const execFileAsync = promisify(execFile);
 const root = resolve(__dirname, '../..');
@@ -23,27 +21,12 @@ const buildDir = join(
   'temp',
   `service-access-token-${process.pid}-${randomBytes(4).toString('hex')}`,
 );
-const distIndex = join(buildDir, 'index.js');
+const distIndex = join(buildDir, 'dist', 'index.js');
 let work: string;
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'service-access-token-processes-'));
-  mkdirSync(buildDir, { recursive: true });
-  try {
-    await execFileAsync(
-      process.execPath,
-      [
-        require.resolve('typescript/bin/tsc'),
-        '-p',
-        join(root, 'tsconfig.build.json'),
-        '--outDir',
-        buildDir,
-      ],
-      { cwd: root, maxBuffer: 64 * 1024 * 1024 },
-    );
-  } catch (error) {
-    if (!existsSync(distIndex)) throw error;
-  }
+  await buildPackage(buildDir);
 }, 300_000);
 
 afterAll(() => {
