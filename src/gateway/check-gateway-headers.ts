@@ -103,8 +103,10 @@ export function checkGatewayHeaders(
   headers: RequestHeaders,
   options: CheckGatewayHeadersOptions = {},
 ): void {
-  if (typeof headers !== 'object' || headers === null) {
-    throw new InvalidClaimError('headers', `headers must be an object; got ${describe(headers)}`);
+  // Typed callers cannot pass null, but untyped ones (and `req.headers` of a mock) can.
+  const given: unknown = headers;
+  if (typeof given !== 'object' || given === null) {
+    throw new InvalidClaimError('headers', `headers must be an object; got ${describe(given)}`);
   }
   const { onSeatCountMismatch, userSubjectIssuers } = options;
   if (onSeatCountMismatch !== undefined && typeof onSeatCountMismatch !== 'function') {
