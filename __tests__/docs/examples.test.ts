@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { blocksOf, documentationFiles, root, type CodeBlock } from './markdown';
-import { matchesShown } from './normalize-output';
+import { matchesShown, normalize } from './normalize-output';
 
 const NAMED = /^\/\/ ([\w.-]+\.(?:mjs|cjs))(?::|\s|$)/;
 
@@ -71,7 +71,7 @@ describe('README Quick start', () => {
       const { stdout } = await run(block!);
       const expected = shown!.code.split('\n').slice(1).join('\n');
       if (!matchesShown(stdout, expected)) {
-        expect(stdout).toBe(expected); // shows both, as a diff
+        expect(normalize(stdout)).toBe(normalize(expected)); // shows where they differ
       }
     },
     60_000,
