@@ -41,6 +41,9 @@ describeWithGit('npm pack from a fresh clone, never built', () => {
     // The committed HEAD only: no dist/, no node_modules, nothing uncommitted.
     execFileSync('git', ['clone', '--quiet', root, clone], { stdio: 'pipe' });
     expect(existsSync(join(clone, 'dist'))).toBe(false);
+    const head = (dir: string) =>
+      execFileSync('git', ['-C', dir, 'rev-parse', 'HEAD'], { encoding: 'utf8' });
+    expect(head(clone)).toBe(head(root));
     // The project's installed dependencies, instead of a two-minute `npm ci`.
     symlinkSync(join(root, 'node_modules'), join(clone, 'node_modules'), 'dir');
     const env = { ...process.env, npm_config_ignore_scripts: 'false', npm_config_offline: 'true' };
