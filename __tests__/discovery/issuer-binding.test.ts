@@ -80,7 +80,7 @@ describe('regression (issue 14): keys verify only the tokens of their own issuer
     for (const [iss, said] of cases) {
       // Signed with a key the issuer really publishes: only the claim is wrong.
       const error = await rejection(
-        verifyAiAccessTokenAsync(forge({}, { iss }, alpha, now), { keys }),
+        verifyAiAccessTokenAsync(forge({}, { iss }, alpha, now), { keys, now }),
       );
       expect(error).toBeInstanceOf(TokenVerificationError);
       expect(error.code).toBe('ERR_TOKEN_ISSUER');

@@ -64,10 +64,6 @@ export class IssuerKeys {
     this.#options = options;
   }
 
-  get keyCount(): number {
-    return this.#keys.length;
-  }
-
   /**
    * The keys, when one of them can verify a token with this `kid`: served from the cache at once,
    * even when it is stale. A stale cache is refreshed in the background (at most one fetch at a
