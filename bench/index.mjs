@@ -9,6 +9,7 @@
 import { createRequire } from 'node:module';
 import { sign as cryptoSign, verify as cryptoVerify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
 import { availableParallelism, cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 
@@ -360,6 +361,115 @@ const verifyPaths = [
   },
 ];
 
+// --- remote keys while another issuer is down (issue 14) -----------------------------------------
+
+const REMOTE_N = 1000;
+
+/** A server on 127.0.0.1 with an ephemeral port; `handler` may need the server's own origin. */
+async function listen(makeHandler) {
+  const slot = {};
+  const server = http.createServer((req, res) => slot.handler(req, res));
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  slot.handler = makeHandler(origin);
+  const close = () =>
+    new Promise((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  return { origin, close };
+}
+
+// The ways an issuer can be down; each returns a handler (or null: a port nothing listens on).
+const brokenIssuers = {
+  'refuses connections': null,
+  'never answers': () => () => undefined,
+  'answers 500': () => (_req, res) => {
+    res.statusCode = 500;
+    res.end();
+  },
+  'serves invalid JSON': () => (_req, res) => res.end('{"issuer":'),
+  'serves its body slowly': (origin) => (req, res) => {
+    if (req.url === '/.well-known/openid-configuration') {
+      res.end(JSON.stringify({ issuer: origin, jwks_uri: `${origin}/jwks` }));
+      return;
+    }
+    res.writeHead(200, { 'content-length': '100000' });
+    const timer = setInterval(() => res.write('{'), 50);
+    res.on('close', () => clearInterval(timer));
+  },
+  'names another issuer': () => (_req, res) =>
+    res.end(JSON.stringify({ issuer: 'https://elsewhere.example', jwks_uri: 'https://x/jwks' })),
+};
+
+/**
+ * Per failure mode: a key set of a healthy issuer and a broken one; REMOTE_N verifications of the
+ * healthy issuer's tokens, one at a time, with a token of the broken issuer every tenth (so its
+ * fetches keep failing in the background). Each verification is timed alone, and counted as
+ * having waited when the event loop turned (I/O was processed) before it settled.
+ */
+async function measureRemoteWhileDown() {
+  const healthyRing = new lib.KeyRing(key);
+  const healthy = await listen((origin) =>
+    lib.createDiscoveryHandler({ issuer: origin, keys: healthyRing }),
+  );
+  const healthyToken = new lib.AiAccessToken({
+    ...REQUEST,
+    issuer: healthy.origin,
+    signingKey: key,
+  }).encoded();
+  const perMode = [];
+  for (const [mode, makeHandler] of Object.entries(brokenIssuers)) {
+    const broken = await listen(makeHandler ?? (() => () => undefined));
+    if (makeHandler === null) await broken.close();
+    const keys = lib.createRemoteKeySet({ issuers: [healthy.origin, broken.origin] });
+    const brokenToken = new lib.AiAccessToken({
+      ...REQUEST,
+      issuer: broken.origin,
+      signingKey: key,
+    }).encoded();
+    const verify = (t) => lib.verifyAiAccessTokenAsync(t, { keys });
+    await verify(healthyToken); // the healthy issuer's first fetch, not measured
+    const times = [];
+    const pending = [];
+    let waited = 0;
+    for (let i = 0; i < REMOTE_N; i++) {
+      if (i % 10 === 0) {
+        pending.push(verify(brokenToken).catch(() => undefined));
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      let turned = false;
+      const turn = setImmediate(() => {
+        turned = true;
+      });
+      const start = process.hrtime.bigint();
+      const verified = await verify(healthyToken);
+      times.push(micros(start));
+      clearImmediate(turn);
+      if (turned) waited += 1;
+      if (verified.issuer !== healthy.origin) throw new Error('healthy token not accepted');
+    }
+    await broken.close();
+    await Promise.all(pending);
+    const sorted = [...times].sort((a, b) => a - b);
+    perMode.push({
+      mode,
+      median: median(times),
+      p99: sorted[Math.floor(sorted.length * 0.99)],
+      max: sorted[sorted.length - 1],
+      waited,
+    });
+  }
+  await healthy.close();
+  const worst = perMode.reduce((a, b) => (b.max > a.max ? b : a));
+  return {
+    perMode,
+    median: median(perMode.map((entry) => entry.median)),
+    worst,
+    waited: perMode.reduce((sum, entry) => sum + entry.waited, 0),
+  };
+}
+
 // --- run ---------------------------------------------------------------------------------------
 
 const signing = await compare(signFloor, signPaths);
@@ -370,6 +480,7 @@ const verification = await compare(
   verifyPaths.filter((path) => path !== null),
 );
 const memory = await measureCacheMemory();
+const remote = await measureRemoteWhileDown();
 
 const encodedRow = signing.rows[0];
 const rows = [
@@ -401,6 +512,18 @@ const rows = [
   },
   verification.floor,
   ...verification.rows,
+  {
+    name: 'verifyAiAccessTokenAsync, other down',
+    note: `remote keys, cached kid; the other issuer down in ${remote.perMode.length} ways; median per mode`,
+    us: remote.median,
+    ratio: remote.median / verification.floor.us,
+  },
+  {
+    name: `  slowest of ${REMOTE_N}, worst mode`,
+    note: `other issuer ${remote.worst.mode} (p99 ${remote.worst.p99.toFixed(0)} µs); a wait would be a fetch, up to 5000 ms`,
+    us: remote.worst.max,
+    ratio: remote.worst.max / verification.floor.us,
+  },
 ];
 if (verifyPaths[0] === null) {
   rows.splice(rows.indexOf(verification.floor) + 1, 0, {
@@ -444,6 +567,12 @@ const targets = [
         value: `${(memory.heapBytes / 2 ** 20).toFixed(1)} MB (${Math.round(memory.heapBytes / memory.tokens)} bytes per token)`,
         pass: memory.heapBytes < 20 * 2 ** 20,
       },
+  {
+    target: `no verification of a healthy issuer's cached key waits for a fetch (${REMOTE_N} per failure mode)`,
+    value: `${remote.waited} waited; slowest ${(remote.worst.max / 1000).toFixed(2)} ms (other issuer ${remote.worst.mode}): ${remote.perMode.map((entry) => `${entry.mode} ${(entry.max / 1000).toFixed(2)} ms`).join(', ')}`,
+    // Waiting is what counts; the slowest of all also holds GC pauses and preemption.
+    pass: remote.waited === 0 && remote.worst.max < 500_000,
+  },
 ];
 
 const machine = {

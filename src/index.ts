@@ -108,6 +108,7 @@ export {
   MAX_KEYS_PER_ISSUER,
   createRemoteKeySet,
   type FetchFunction,
+  type RemoteIssuerStatus,
   type RemoteKeySet,
   type RemoteKeySetOptions,
   type RemoteKeySetStatus,

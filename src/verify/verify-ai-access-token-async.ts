@@ -1,4 +1,7 @@
+import type { IssuerKeys } from '../discovery/issuer-keys';
 import { HttpRemoteKeySet, type RemoteKeySet } from '../discovery/remote-key-set';
+import { InvalidClaimError, TokenVerificationError } from '../errors';
+import { describe } from '../time';
 import { decodeJwt } from './decode';
 import type { VerifiedAiAccessToken } from './verified-token';
 import {
@@ -9,7 +12,11 @@ import {
   verifyAiAccessToken,
   verifyDecoded,
 } from './verify-ai-access-token';
-import type { VerifyAiAccessTokenOptions, VerifyClaimsOptions } from './verify-options';
+import type {
+  ResolvedClaimOptions,
+  VerifyAiAccessTokenOptions,
+  VerifyClaimsOptions,
+} from './verify-options';
 import type { VerificationKeys } from './verification-keys';
 
 /**
@@ -31,16 +38,22 @@ export interface VerifyAiAccessTokenAsyncOptions extends VerifyClaimsOptions {
 
 /**
  * `verifyAiAccessToken` for keys that must be fetched: with a {@link RemoteKeySet} as `keys`, the
- * issuers' keys are fetched (or taken from its cache) before the signature is checked. Every
- * other rule, option and error code is the synchronous verifier's own: the token is decoded and
- * its header checked (RS256 only, no `crit`/`jku`/`x5u`/`jwk`/`x5c`) before any fetch, so a
- * malformed or forged-algorithm token never causes a request.
+ * keys of the token's issuer are taken from its cache (or fetched) before the signature is
+ * checked. Every other rule, option and error code is the synchronous verifier's own: the token is
+ * decoded and its header checked (RS256 only, no `crit`/`jku`/`x5u`/`jwk`/`x5c`) before any fetch,
+ * so a malformed or forged-algorithm token never causes a request.
+ *
+ * With a remote key set, keys are bound to their issuer: the token's `iss` must be one of the
+ * set's issuers (and of `issuer`, when given, which must name only issuers of the set), and the
+ * signature is checked only with that issuer's keys. A token claiming any other `iss` is rejected
+ * with `ERR_TOKEN_ISSUER` before anything is fetched, so `result.issuer` is always one of the
+ * set's issuers. A token whose `kid` is cached for its issuer never waits for a fetch.
  *
  * Always returns a Promise, whatever `keys` is. It rejects with:
  * - {@link TokenVerificationError} when the token is rejected (`code` says why; an unknown `kid`
  *   is `ERR_TOKEN_SIGNATURE`) — answer 401;
- * - {@link JwksFetchError} (`ERR_JWKS_FETCH`, reason `'no-keys'`) when the key set has no key at
- *   all because no issuer could be fetched — "cannot verify now", answer 503;
+ * - {@link JwksFetchError} (`ERR_JWKS_FETCH`, reason `'no-keys'`) when the token's issuer has no
+ *   key at all because it could not be fetched — "cannot verify now", answer 503;
  * - {@link InvalidClaimError} when an option breaks its rule (a programmer's mistake).
  *
  * @example
@@ -71,10 +84,61 @@ export async function verifyAiAccessTokenAsync(
     // Local keys: the synchronous verifier does everything; this function only makes it a Promise.
     return verifyAiAccessToken(token, options as VerifyAiAccessTokenOptions);
   }
-  const rules = resolveClaimOptions(options, ['keys']);
+  const rules = bindIssuers(resolveClaimOptions(options, ['keys']), keys);
   const decoded = guardVerification(() => decodeJwt(token));
   const { kid } = guardVerification(() => checkHeader(decoded.header));
-  const known = await keys.verificationKeys(kid);
+  const issuerKeys = guardVerification(() => keysOfIssuer(decoded.payload, keys, rules.issuers));
+  const known = issuerKeys.cached(kid) ?? (await issuerKeys.fetched());
   const candidates = guardVerification(() => candidateKeys(kid, known));
+  // rules.issuers is never null here, so the claim check after the signature enforces the same
+  // binding again: result.issuer can only be one of the key set's issuers.
   return verifyDecoded(decoded, candidates, rules);
+}
+
+type BoundClaimOptions = ResolvedClaimOptions & { readonly issuers: readonly string[] };
+
+// The accepted issuers: those of the key set, narrowed by the `issuer` option. An `issuer` the key
+// set does not hold could never verify anything (keys verify only their own issuer's tokens), so
+// it is a configuration mistake, reported as such rather than as a stream of rejected tokens.
+function bindIssuers(rules: ResolvedClaimOptions, keySet: HttpRemoteKeySet): BoundClaimOptions {
+  if (rules.issuers === null) return { ...rules, issuers: keySet.issuers };
+  const foreign = rules.issuers.find((issuer) => !keySet.issuers.includes(issuer));
+  if (foreign !== undefined) {
+    throw new InvalidClaimError(
+      'issuer',
+      `issuer ${JSON.stringify(foreign)} is not one of the remote key set's issuers (${quoteList(keySet.issuers)}); its tokens could never verify, because keys verify only the tokens of their own issuer`,
+    );
+  }
+  return rules as BoundClaimOptions;
+}
+
+// Read from the unverified payload, to choose whose keys to use (and whether to fetch at all); the
+// signature is then checked with that issuer's keys only, and the claims again after it.
+function keysOfIssuer(
+  payload: Readonly<Record<string, unknown>>,
+  keySet: HttpRemoteKeySet,
+  accepted: readonly string[],
+): IssuerKeys {
+  const iss = Object.hasOwn(payload, 'iss') ? payload.iss : undefined;
+  const issuerKeys =
+    typeof iss === 'string' && accepted.includes(iss) ? keySet.issuerKeys(iss) : undefined;
+  if (issuerKeys === undefined) {
+    const got =
+      iss === undefined
+        ? 'token has no iss claim'
+        : typeof iss === 'string'
+          ? `token iss is ${iss.length <= 100 ? JSON.stringify(iss) : `(a string of ${iss.length} characters)`}`
+          : `token iss is ${describe(iss)}`;
+    throw new TokenVerificationError(
+      'ERR_TOKEN_ISSUER',
+      `${got}; expected ${quoteList(accepted)}: a remote key set verifies a token only with the keys of the issuer its iss names`,
+    );
+  }
+  return issuerKeys;
+}
+
+function quoteList(values: readonly string[]): string {
+  return values.length === 1
+    ? JSON.stringify(values[0])
+    : `one of ${values.map((value) => JSON.stringify(value)).join(', ')}`;
 }
