@@ -56,6 +56,6 @@ describe('createDiscoveryHandler with a KeySchedule', () => {
         'keys',
         'keys must be a KeySchedule, a KeyRing or a function returning one; got an array of 1 items',
       ),
-    ));
+    );
   });
 });
