@@ -131,7 +131,8 @@ const EVENT_ORDER: Readonly<Record<KeyScheduleEventType, number>> = {
   activate: 1,
   retire: 2,
 };
-const ISO_WITH_ZONE =
+/** An ISO 8601 date and time with a zone: what every machine of a fleet reads the same way. */
+export const ISO_WITH_ZONE =
   /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})$/;
 
 /**
