@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { testKey } from '../helpers/keys';
+import { decodeParts, testKey } from '../helpers/keys';
 import { runCli } from './run-cli';
 
 const a = testKey('a');
@@ -121,6 +121,28 @@ describe('ai-access-token keys plan', () => {
     expect(result.stderr).toContain(
       `ERR_INVALID_KEY_SCHEDULE: key schedule ${JSON.stringify(bad)}: entries[0].activatesAt`,
     );
+  });
+
+  it('mint signs with the key AI_ACCESS_TOKEN_KEY_SCHEDULE_FILE has active at its clock', async () => {
+    const mint = (ms: number) =>
+      runCli(
+        [
+          'mint',
+          '--subject',
+          'user-1',
+          '--scopes',
+          'duo_chat',
+          '--issuer',
+          'https://gitlab.example.com',
+        ],
+        {
+          env: { AI_ACCESS_TOKEN_KEY_SCHEDULE_FILE: file },
+          now: at(ms),
+        },
+      );
+    const kid = (token: string) => decodeParts(token.trim()).header.kid;
+    expect(kid((await mint(-1)).stdout)).toBe(a.kid);
+    expect(kid((await mint(0)).stdout)).toBe(b.kid);
   });
 
   it('has help naming the rule', async () => {
