@@ -89,7 +89,9 @@ describe('ai-access-token keygen --schedule', () => {
       { now },
     );
     expect(result.code).toBe(0);
-    expect(result.stderr).toContain('warning: the key activates in 1 day, less than 25 hours ahead');
+    expect(result.stderr).toContain(
+      'warning: the key activates in 1 day, less than 25 hours ahead',
+    );
     expect(result.stderr).toContain('"keys plan" will call this schedule unsafe');
   });
 
