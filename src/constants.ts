@@ -140,3 +140,15 @@ export const ENV_SIGNING_KEY = 'AI_ACCESS_TOKEN_SIGNING_KEY';
  * ```
  */
 export const ENV_SIGNING_KEY_FILE = 'AI_ACCESS_TOKEN_SIGNING_KEY_FILE';
+/**
+ * Environment variable holding the path of a key schedule file (see `KeySchedule.fromFile`), read
+ * when `signingKey` is not given. It takes precedence over {@link ENV_SIGNING_KEY} and
+ * {@link ENV_SIGNING_KEY_FILE}: a schedule is how keys rotate, and a leftover single-key variable
+ * must not silently stop a rotation.
+ *
+ * @example
+ * ```ts
+ * process.env[ENV_KEY_SCHEDULE_FILE] = '/etc/ai-gateway/key-schedule.json';
+ * ```
+ */
+export const ENV_KEY_SCHEDULE_FILE = 'AI_ACCESS_TOKEN_KEY_SCHEDULE_FILE';

@@ -25,6 +25,7 @@ export type AiAccessTokenErrorCode =
   | 'ERR_INVALID_ENCRYPTION_KEY'
   | 'ERR_MISSING_DEPENDENCY'
   | 'ERR_INVALID_MIGRATION_OPTION'
+  | 'ERR_INVALID_KEY_SCHEDULE'
   | TokenVerificationErrorCode;
 
 /**
@@ -424,5 +425,56 @@ export class InvalidMigrationOptionError extends AiAccessTokenError {
   constructor(option: string, message: string) {
     super('ERR_INVALID_MIGRATION_OPTION', message);
     this.option = option;
+  }
+}
+
+/**
+ * Why a key schedule was refused.
+ *
+ * @example
+ * ```ts
+ * const reason: InvalidKeyScheduleReason = 'duplicate-kid';
+ * ```
+ */
+export type InvalidKeyScheduleReason =
+  | 'empty'
+  | 'invalid-entry'
+  | 'invalid-key'
+  | 'invalid-time'
+  | 'duplicate-kid'
+  | 'duplicate-time'
+  | 'unreadable-file'
+  | 'invalid-file';
+
+/**
+ * A key schedule (`new KeySchedule(entries)`, `KeySchedule.fromFile`) breaks a rule: no entries,
+ * an entry that is not `{ key, activatesAt }`, a key that is not a `SigningKey` (or a key file that
+ * is not a usable private key), a time that is not an ISO 8601 time with a zone, two entries with
+ * the same key or the same time, or a schedule file that cannot be read or is not a JSON array.
+ * `entry` is the index of the entry at fault; the message names it (and the file), never key material.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   new KeySchedule([{ key, activatesAt: '2026-12-01' }]);
+ * } catch (error) {
+ *   if (error instanceof InvalidKeyScheduleError) console.log(error.reason, error.entry); // 'invalid-time' 0
+ * }
+ * ```
+ */
+export class InvalidKeyScheduleError extends AiAccessTokenError {
+  /** Which rule was broken. */
+  readonly reason: InvalidKeyScheduleReason;
+  /** Index of the entry at fault, or `undefined` when the schedule as a whole is. */
+  readonly entry: number | undefined;
+
+  constructor(
+    reason: InvalidKeyScheduleReason,
+    message: string,
+    options?: { cause?: unknown; entry?: number | undefined },
+  ) {
+    super('ERR_INVALID_KEY_SCHEDULE', message, options);
+    this.reason = reason;
+    this.entry = options?.entry;
   }
 }

@@ -3,6 +3,7 @@ export {
   AI_GATEWAY_AUDIENCE,
   CODE_SUGGESTIONS_SCOPE,
   ENV_ISSUER,
+  ENV_KEY_SCHEDULE_FILE,
   ENV_SIGNING_KEY,
   ENV_SIGNING_KEY_FILE,
   EXPIRES_IN_SECONDS,
@@ -134,3 +135,15 @@ export {
   type RequestHeaders,
   type SeatCountMismatch,
 } from './gateway/check-gateway-headers';
+// Key rotation on a schedule (issue 13).
+export { InvalidKeyScheduleError, type InvalidKeyScheduleReason } from './errors';
+export {
+  DEFAULT_PUBLISH_LEAD_SECONDS,
+  DEFAULT_RETIRE_AFTER_SECONDS,
+  KeySchedule,
+  type KeyScheduleEntry,
+  type KeyScheduleEvent,
+  type KeyScheduleEventType,
+  type KeyScheduleOptions,
+  type ScheduledKey,
+} from './keys/key-schedule';

@@ -231,7 +231,7 @@ describe('ai-access-token mint', () => {
       [base(), '--issuer must be a non-empty string; pass --issuer or set AI_ACCESS_TOKEN_ISSUER'],
       [
         [...base(), '--issuer', ISSUER],
-        'no signing key: pass --key FILE or set AI_ACCESS_TOKEN_SIGNING_KEY (PEM text) or AI_ACCESS_TOKEN_SIGNING_KEY_FILE (path to a PEM file)',
+        'no signing key: pass --key FILE or set AI_ACCESS_TOKEN_SIGNING_KEY (PEM text), AI_ACCESS_TOKEN_SIGNING_KEY_FILE (path to a PEM file) or AI_ACCESS_TOKEN_KEY_SCHEDULE_FILE (path to a key schedule)',
       ],
       [[...base(), '--scope', 'x'], 'unknown option --scope for mint'],
       [[...base(), '--subject'], '--subject needs a value'],

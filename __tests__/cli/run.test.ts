@@ -45,7 +45,7 @@ describe('ai-access-token (the tool)', () => {
     const result = await runCli(['mnt']);
     expect(result.code).toBe(2);
     expect(result.stderr).toBe(
-      'ai-access-token: unknown command "mnt"; expected one of keygen, mint, decode, verify, jwks, demo, migrate (see ai-access-token --help)\n',
+      'ai-access-token: unknown command "mnt"; expected one of keygen, mint, decode, verify, jwks, keys, demo, migrate (see ai-access-token --help)\n',
     );
   });
 

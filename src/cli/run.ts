@@ -8,6 +8,7 @@ import { decodeCommand } from './commands/decode';
 import { demoCommand } from './commands/demo';
 import { jwksCommand } from './commands/jwks';
 import { keygenCommand } from './commands/keygen';
+import { keysCommand } from './commands/keys';
 import { migrateCommand } from './commands/migrate';
 import { mintCommand } from './commands/mint';
 import { verifyCommand } from './commands/verify';
@@ -21,6 +22,7 @@ const COMMANDS: readonly CliCommand[] = [
   decodeCommand,
   verifyCommand,
   jwksCommand,
+  keysCommand,
   demoCommand,
   migrateCommand,
 ];

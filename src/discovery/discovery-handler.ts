@@ -3,9 +3,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { InvalidClaimError } from '../errors';
 import type { Jwks, PublicJwk } from '../keys/jwk';
 import { KeyRing } from '../keys/key-ring';
-import { describe } from '../time';
+import { KeySchedule } from '../keys/key-schedule';
+import { describe, readClock, systemClock, type Clock } from '../time';
 import { DISCOVERY_PATH, assertIssuerUrl, joinIssuerPath } from './issuer-url';
-import { assertKnownOptions, wholeNumberOption } from '../option-checks';
+import { assertKnownOptions, functionOption, wholeNumberOption } from '../option-checks';
 
 /**
  * Default `jwksPath` of {@link createDiscoveryHandler}: where GitLab publishes its keys.
@@ -18,10 +19,11 @@ import { assertKnownOptions, wholeNumberOption } from '../option-checks';
 export const DEFAULT_JWKS_PATH = '/oauth/discovery/keys';
 
 /**
- * Default `maxAgeSeconds` of {@link createDiscoveryHandler}: one hour. Receivers re-read the JWKS
- * after a rotation within that time at the latest (unless they cache longer themselves, as the
- * gateway does for a day and refetches on an unknown `kid`), and it is the default token lifetime,
- * so a published key is never cached for much longer than the tokens it verified.
+ * Default `maxAgeSeconds` of {@link createDiscoveryHandler}: one hour. Only receivers that honour
+ * `Cache-Control`, such as this package's `createRemoteKeySet`, re-read the JWKS within that
+ * time. The gateway ignores it: it caches its issuers' merged JWKS for 24 hours, never refetches
+ * on an unknown `kid`, and tries every cached key. For the gateway, publish keys with a
+ * `KeySchedule`, which publishes a key 25 hours before it signs.
  *
  * @example
  * ```ts
@@ -50,12 +52,20 @@ export interface DiscoveryHandlerOptions {
    * as the document's `issuer`.
    */
   issuer: string;
-  /** The keys to publish: a {@link KeyRing}, or a function returning the current one. */
-  keys: KeyRing | (() => KeyRing);
+  /**
+   * The keys to publish: a {@link KeySchedule} (its JWKS at the handler's clock, on every
+   * request), a {@link KeyRing}, or a function returning the current ring.
+   */
+  keys: KeySchedule | KeyRing | (() => KeyRing);
   /** Path of the JWKS, appended to the issuer to form `jwks_uri`. Default `/oauth/discovery/keys`. */
   jwksPath?: string | undefined;
-  /** `Cache-Control: public, max-age=…` of both documents, in whole seconds. Default 3600. */
+  /**
+   * `Cache-Control: public, max-age=…` of both documents, in whole seconds. Default 3600. Honoured
+   * by `createRemoteKeySet`, ignored by the gateway (which caches for 24 hours).
+   */
   maxAgeSeconds?: number | undefined;
+  /** The clock a `KeySchedule` is evaluated at. Default: the real one. */
+  now?: Clock | undefined;
 }
 
 /**
@@ -96,7 +106,7 @@ interface Representation {
   readonly etag: string;
 }
 
-const OPTION_NAMES: readonly string[] = ['issuer', 'keys', 'jwksPath', 'maxAgeSeconds'];
+const OPTION_NAMES: readonly string[] = ['issuer', 'keys', 'jwksPath', 'maxAgeSeconds', 'now'];
 
 /**
  * Publishes a backend's keys the way receivers look for them: `GET {issuer}/.well-known/openid-configuration`
@@ -110,23 +120,24 @@ const OPTION_NAMES: readonly string[] = ['issuer', 'keys', 'jwksPath', 'maxAgeSe
  * issuer has a path (`https://host/gitlab`), the documents are answered both at the full path
  * (`/gitlab/.well-known/…`) and with that prefix stripped, as a proxy or a mount point would.
  *
- * Options are validated once, here. With `keys` as a function, it is called on every request,
- * so a rotated ring is published at once; the JWKS body and its ETag are computed once per ring.
+ * Options are validated once, here. With `keys` as a {@link KeySchedule}, every request gets the
+ * schedule's JWKS at the handler's clock (`now`), so keys appear and retire on time with no
+ * restart; with `keys` as a function, it is called on every request, so a rotated ring is
+ * published at once. The JWKS body and its ETag are computed once per ring (or schedule phase).
  *
  * @throws {@link InvalidClaimError} naming the option when an option breaks its rule.
  * @example
  * ```ts
  * import http from 'node:http';
- * import { KeyRing, SigningKey, createDiscoveryHandler } from 'ai-access-token';
+ * import { KeySchedule, createDiscoveryHandler } from 'ai-access-token';
  *
- * let ring = new KeyRing(SigningKey.fromEnv());
- * const handler = createDiscoveryHandler({ issuer: 'https://gitlab.example.com', keys: () => ring });
+ * const schedule = KeySchedule.fromFile('/etc/ai-gateway/key-schedule.json');
+ * const handler = createDiscoveryHandler({ issuer: 'https://gitlab.example.com', keys: schedule });
  * http.createServer(handler).listen(8080);
- * // later: ring = ring.rotate(SigningKey.generate()); — served from the next request on
  * ```
  */
 export function createDiscoveryHandler(options: DiscoveryHandlerOptions): DiscoveryHandler {
-  const { issuer, currentRing, jwksPath, cacheControl } = resolveOptions(options);
+  const { issuer, currentKeys, jwksPath, cacheControl } = resolveOptions(options);
   const discoveryUrl = joinIssuerPath(issuer, DISCOVERY_PATH);
   const jwksUri = joinIssuerPath(issuer, jwksPath);
   const discovery = represent({
@@ -137,16 +148,14 @@ export function createDiscoveryHandler(options: DiscoveryHandlerOptions): Discov
   const discoveryPaths = servedPaths(discoveryUrl, DISCOVERY_PATH);
   const jwksPaths = servedPaths(jwksUri, jwksPath);
 
-  let lastRing: KeyRing | undefined;
+  // A ring, or a schedule's JWKS of the current phase: the same object until the keys change.
+  let lastKeys: KeyRing | Jwks | undefined;
   let lastJwks: Representation | undefined;
   const jwksRepresentation = (): Representation => {
-    const ring = currentRing();
-    if (!(ring instanceof KeyRing)) {
-      throw new InvalidClaimError('keys', `keys() must return a KeyRing; got ${describe(ring)}`);
-    }
-    if (ring !== lastRing || lastJwks === undefined) {
-      lastJwks = represent(publicOnly(ring.jwks()));
-      lastRing = ring;
+    const keys = currentKeys();
+    if (keys !== lastKeys || lastJwks === undefined) {
+      lastJwks = represent(publicOnly(keys instanceof KeyRing ? keys.jwks() : keys));
+      lastKeys = keys;
     }
     return lastJwks;
   };
@@ -185,7 +194,7 @@ export function createDiscoveryHandler(options: DiscoveryHandlerOptions): Discov
 
 interface ResolvedOptions {
   readonly issuer: string;
-  readonly currentRing: () => unknown;
+  readonly currentKeys: () => KeyRing | Jwks;
   readonly jwksPath: string;
   readonly cacheControl: string;
 }
@@ -194,15 +203,24 @@ function resolveOptions(options: DiscoveryHandlerOptions): ResolvedOptions {
   assertKnownOptions(options, OPTION_NAMES);
   const issuer = assertIssuerUrl('issuer', options.issuer);
   const keys: unknown = options.keys;
-  let currentRing: () => unknown;
-  if (keys instanceof KeyRing) {
-    currentRing = () => keys;
+  const now = functionOption('now', options.now) ?? systemClock;
+  let currentKeys: () => KeyRing | Jwks;
+  if (keys instanceof KeySchedule) {
+    currentKeys = () => keys.jwksAt(readClock(now));
+  } else if (keys instanceof KeyRing) {
+    currentKeys = () => keys;
   } else if (typeof keys === 'function') {
-    currentRing = keys as () => unknown;
+    currentKeys = () => {
+      const ring: unknown = (keys as () => unknown)();
+      if (!(ring instanceof KeyRing)) {
+        throw new InvalidClaimError('keys', `keys() must return a KeyRing; got ${describe(ring)}`);
+      }
+      return ring;
+    };
   } else {
     throw new InvalidClaimError(
       'keys',
-      `keys must be a KeyRing or a function returning one; got ${describe(keys)}`,
+      `keys must be a KeySchedule, a KeyRing or a function returning one; got ${describe(keys)}`,
     );
   }
   const jwksPath = resolveJwksPath(options.jwksPath);
@@ -214,7 +232,7 @@ function resolveOptions(options: DiscoveryHandlerOptions): ResolvedOptions {
     MAX_MAX_AGE_SECONDS,
     'seconds',
   );
-  return { issuer, currentRing, jwksPath, cacheControl: `public, max-age=${maxAge}` };
+  return { issuer, currentKeys, jwksPath, cacheControl: `public, max-age=${maxAge}` };
 }
 
 function resolveJwksPath(value: unknown): string {

@@ -1,6 +1,8 @@
 import { InvalidClaimError } from '../errors';
 import { assertKnownOptions, wholeNumberOption } from '../option-checks';
+import { keySourceFromEnv } from '../keys/env-key-source';
 import { KeyRing } from '../keys/key-ring';
+import { KeySchedule } from '../keys/key-schedule';
 import { SigningKey } from '../keys/signing-key';
 import { describe, readClock, type Clock } from '../time';
 import { AiAccessToken } from '../token/ai-access-token';
@@ -10,9 +12,10 @@ import { LruCache } from './lru-cache';
 
 /**
  * Where an {@link AiAccessTokenIssuer} gets its signing key: a fixed key (a {@link SigningKey},
- * a {@link KeyRing}, PEM text or a private `KeyObject`), or a function returning the current
- * `SigningKey` or `KeyRing`, read on every `issue` call — the way to rotate keys under a running
- * issuer.
+ * a {@link KeyRing}, PEM text or a private `KeyObject`), a {@link KeySchedule} (evaluated at the
+ * issuer's clock on every `issue` call: the way to rotate keys for receivers that cache the JWKS,
+ * such as the gateway), or a function returning the current `SigningKey` or `KeyRing`, read on
+ * every `issue` call.
  *
  * @example
  * ```ts
@@ -39,8 +42,9 @@ export interface AiAccessTokenIssuerOptions {
   /** Becomes `iss`. Default: the `AI_ACCESS_TOKEN_ISSUER` environment variable, read once. */
   issuer?: string | undefined;
   /**
-   * The key that signs, or a function returning the current one. Default: the environment's key
-   * (`AI_ACCESS_TOKEN_SIGNING_KEY` or `AI_ACCESS_TOKEN_SIGNING_KEY_FILE`), read once.
+   * The key that signs, a key schedule, or a function returning the current key. Default: the
+   * environment's, read once: `AI_ACCESS_TOKEN_KEY_SCHEDULE_FILE`, else
+   * `AI_ACCESS_TOKEN_SIGNING_KEY`, else `AI_ACCESS_TOKEN_SIGNING_KEY_FILE`.
    */
   signingKey?: IssuerSigningKeySource | undefined;
   /**
@@ -108,7 +112,8 @@ interface PreparedRequest {
 
 interface ResolvedIssuerOptions {
   readonly issuer: string;
-  readonly signingKey: () => SigningKey;
+  /** The key that signs at `now` (the time of the call). */
+  readonly signingKey: (now: Date) => SigningKey;
   readonly refreshBeforeMs: number;
   readonly maxEntries: number;
   readonly expiresIn: number;
@@ -247,9 +252,10 @@ export class AiAccessTokenIssuer {
     const now = this.#options.now();
     // Checked inline, as this runs on every cache hit; readClock only builds the typed error.
     if (!(now instanceof Date) || Number.isNaN(now.getTime())) readClock(() => now);
-    const key = this.#options.signingKey();
+    const key = this.#options.signingKey(now);
     if (key.kid !== this.#kid) {
-      // After a rotation no cached token can be served again: drop them all at once.
+      // After a rotation (a new ring, or a schedule's next key activating) no cached token can
+      // be served again: a token signed by a key that no longer signs is re-minted.
       this.#cache.clear();
       this.#kid = key.kid;
       this.#keyGeneration += 1;
@@ -333,8 +339,8 @@ function resolveIssuerOptions(options: AiAccessTokenIssuerOptions): ResolvedIssu
 
 function resolveKeySource(
   given: IssuerSigningKeySource | undefined,
-  fixed: SigningKey | KeyRing | null,
-): () => SigningKey {
+  fixed: SigningKey | KeyRing | KeySchedule | null,
+): (now: Date) => SigningKey {
   if (typeof given === 'function') {
     return () => {
       const value: unknown = given();
@@ -346,7 +352,8 @@ function resolveKeySource(
       );
     };
   }
-  const key = fixed ?? SigningKey.fromEnv();
+  const key = fixed ?? keySourceFromEnv();
+  if (key instanceof KeySchedule) return (now) => key.signingKeyAt(now);
   // A KeyRing is immutable, so a fixed ring always signs with the same current key.
   const current = key instanceof KeyRing ? key.current : key;
   return () => current;

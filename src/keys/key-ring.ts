@@ -5,13 +5,15 @@ import { SigningKey } from './signing-key';
 /**
  * The keys of one issuer: `current` signs new tokens, and every key (current first, then the
  * previous ones) is published, so tokens signed before a rotation keep verifying until they
- * expire.
+ * expire. To rotate keys for receivers that cache the JWKS (the gateway), use a
+ * `KeySchedule`; {@link KeyRing.rotate} is safe only with receivers that refetch on an
+ * unknown `kid`.
  *
  * @example
  * ```ts
  * let ring = new KeyRing(SigningKey.fromPem(currentPem), [SigningKey.fromPem(previousPem)]);
  * app.get('/oauth/discovery/keys', (req, res) => res.json(ring.jwks()));
- * ring = ring.rotate(SigningKey.generate()); // new current; the old one is kept for verification
+ * ring = ring.rotate(SigningKey.generate()); // only for receivers that refetch on an unknown kid
  * ```
  */
 export class KeyRing {
@@ -66,6 +68,12 @@ export class KeyRing {
    * A new ring whose current key is `next` and whose only previous key is this ring's current
    * one: tokens it signed keep verifying while they live (at most `expiresIn`, one hour by
    * default). Rotate again only after that.
+   *
+   * `next` signs at once, so this is safe only with receivers that refetch the JWKS when a token
+   * carries an unknown `kid`, such as this package's `createRemoteKeySet`. The gateway caches its
+   * issuers' JWKS for 24 hours and never refetches on an unknown `kid`: it would reject every
+   * token `next` signs until its cache expires. For the gateway, use a `KeySchedule`, which
+   * publishes a key 25 hours before it signs.
    *
    * @example
    * ```ts

@@ -1,7 +1,7 @@
 import { KeyObject, createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
-import { ENV_SIGNING_KEY, ENV_SIGNING_KEY_FILE } from '../constants';
+import { ENV_KEY_SCHEDULE_FILE, ENV_SIGNING_KEY, ENV_SIGNING_KEY_FILE } from '../constants';
 import { InvalidSigningKeyError, NoSigningKeyError } from '../errors';
 import type { PublicJwk } from './jwk';
 import { rsaPublicComponents, rsaThumbprint, type RsaPublicComponents } from './thumbprint';
@@ -162,7 +162,9 @@ export class SigningKey {
 
   /**
    * Reads the key configured in the environment: `AI_ACCESS_TOKEN_SIGNING_KEY` (PEM text) or,
-   * when that is unset, `AI_ACCESS_TOKEN_SIGNING_KEY_FILE` (path of a PEM file).
+   * when that is unset, `AI_ACCESS_TOKEN_SIGNING_KEY_FILE` (path of a PEM file). A single key: it
+   * does not read `AI_ACCESS_TOKEN_KEY_SCHEDULE_FILE`, which tokens and issuers given no
+   * `signingKey` read first (use `KeySchedule.fromFile` for it).
    *
    * @throws {@link NoSigningKeyError} when neither variable is set.
    * @throws {@link InvalidSigningKeyError} when the key is unusable or the file cannot be read.
@@ -270,12 +272,12 @@ export function signingKeyFromEnvOrNull(env: NodeJS.ProcessEnv): SigningKey | nu
 
 function throwNoSigningKey(): never {
   throw new NoSigningKeyError(
-    `no signing key: pass signingKey or set ${ENV_SIGNING_KEY} (PEM text) or ${ENV_SIGNING_KEY_FILE} (path to a PEM file)`,
+    `no signing key: pass signingKey or set ${ENV_SIGNING_KEY} (PEM text), ${ENV_SIGNING_KEY_FILE} (path to a PEM file) or ${ENV_KEY_SCHEDULE_FILE} (path to a key schedule)`,
   );
 }
 
 // Minting must not read a file per token: the key file named by the environment is read once per
-// path per process (rotate by restarting, or pass a KeyRing instead).
+// path per process (rotate with a key schedule instead).
 const keyFileCache = new Map<string, SigningKey>();
 
 /**

@@ -4,7 +4,9 @@ import { subSeconds } from 'date-fns/subSeconds';
 import { NOT_BEFORE_SECONDS, type GitlabRealm } from '../constants';
 import { InvalidClaimError } from '../errors';
 import { KeyRing } from '../keys/key-ring';
-import { defaultSigningKey, SigningKey } from '../keys/signing-key';
+import { defaultSigningKeyAt } from '../keys/env-key-source';
+import { KeySchedule } from '../keys/key-schedule';
+import { SigningKey } from '../keys/signing-key';
 import { readClock, toEpochSeconds } from '../time';
 import type { AiAccessTokenHeader, AiAccessTokenPayload } from './claims';
 import {
@@ -51,6 +53,8 @@ export class AiAccessToken {
   /** `exp`: `issuedAt + expiresIn`. */
   readonly expiresAt: Date;
   readonly #options: ResolvedTokenOptions;
+  // The clock reading at construction: a key schedule is evaluated at it.
+  readonly #createdAt: Date;
   #encoded: string | undefined;
   // The signing input last built, with its key: built (and its length checked) once per key.
   #prepared: { readonly key: SigningKey; readonly input: string } | undefined;
@@ -69,6 +73,7 @@ export class AiAccessToken {
     }
     this.id = id;
     const now = readClock(this.#options.now);
+    this.#createdAt = now;
     this.issuedAt = fromUnixTime(toEpochSeconds(now));
     this.notBefore = subSeconds(this.issuedAt, NOT_BEFORE_SECONDS);
     this.expiresAt = addSeconds(this.issuedAt, this.#options.expiresIn);
@@ -236,9 +241,10 @@ export class AiAccessToken {
   }
 
   /**
-   * The key that signs this token: the given one (a ring's current key), else the environment's.
+   * The key that signs this token: the given one (a ring's current key, the key a schedule has
+   * signing when the token was constructed), else the environment's.
    *
-   * @throws {@link NoSigningKeyError} when there is none.
+   * @throws {@link NoSigningKeyError} when there is none, or the schedule has none active yet.
    * @example
    * ```ts
    * token.signingKey().kid;
@@ -248,7 +254,8 @@ export class AiAccessToken {
     const configured = this.#options.signingKey;
     if (configured instanceof KeyRing) return configured.current;
     if (configured instanceof SigningKey) return configured;
-    return defaultSigningKey();
+    if (configured instanceof KeySchedule) return configured.signingKeyAt(this.#createdAt);
+    return defaultSigningKeyAt(this.#createdAt);
   }
 
   /** Serialises as the claims, never as the signed token, so logging one does not leak it. */

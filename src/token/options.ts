@@ -12,6 +12,7 @@ import {
 } from '../constants';
 import { InvalidClaimError } from '../errors';
 import { KeyRing } from '../keys/key-ring';
+import { KeySchedule } from '../keys/key-schedule';
 import { parsePemCached, SigningKey } from '../keys/signing-key';
 import { assertKnownOptions, functionOption, wholeNumberOption } from '../option-checks';
 import { describe, systemClock, type Clock } from '../time';
@@ -19,15 +20,16 @@ import type { JsonObject, JsonValue } from './claims';
 
 /**
  * Anything `AiAccessToken` can sign with: a {@link SigningKey}, a {@link KeyRing} (its current
- * key signs), PEM text, or a private `crypto.KeyObject`. Prefer a `SigningKey` or `KeyRing` built
- * once at start-up.
+ * key signs), a {@link KeySchedule} (the key it has signing at the token's `iat`), PEM text, or a
+ * private `crypto.KeyObject`. Prefer a `SigningKey`, `KeyRing` or `KeySchedule` built once at
+ * start-up.
  *
  * @example
  * ```ts
  * const key: SigningKeyInput = SigningKey.fromEnv();
  * ```
  */
-export type SigningKeyInput = SigningKey | KeyRing | string | KeyObject;
+export type SigningKeyInput = SigningKey | KeyRing | KeySchedule | string | KeyObject;
 
 /**
  * Options of `new AiAccessToken(options)`.
@@ -50,8 +52,9 @@ export interface AiAccessTokenOptions {
   /** Becomes `iss`. Default: the `AI_ACCESS_TOKEN_ISSUER` environment variable. */
   issuer?: string | undefined;
   /**
-   * The key that signs. Default: `AI_ACCESS_TOKEN_SIGNING_KEY` (PEM text) or
-   * `AI_ACCESS_TOKEN_SIGNING_KEY_FILE` (path), read when the token is encoded.
+   * The key that signs. Default: the environment's, read when the token is encoded:
+   * `AI_ACCESS_TOKEN_KEY_SCHEDULE_FILE` (a key schedule), else `AI_ACCESS_TOKEN_SIGNING_KEY` (PEM
+   * text), else `AI_ACCESS_TOKEN_SIGNING_KEY_FILE` (path).
    */
   signingKey?: SigningKeyInput | undefined;
   /** Becomes `gitlab_realm`. Default `'saas'`. */
@@ -91,7 +94,7 @@ export interface ResolvedTokenOptions {
   readonly subject: string;
   readonly scopes: readonly string[];
   readonly issuer: string;
-  readonly signingKey: SigningKey | KeyRing | null;
+  readonly signingKey: SigningKey | KeyRing | KeySchedule | null;
   readonly gitlabRealm: GitlabRealm;
   readonly audience: string | readonly string[];
   readonly expiresIn: number;
@@ -243,9 +246,13 @@ function resolveIssuer(value: unknown, env: NodeJS.ProcessEnv): string {
   return fromEnv;
 }
 
-function resolveSigningKey(value: SigningKeyInput | undefined): SigningKey | KeyRing | null {
+function resolveSigningKey(
+  value: SigningKeyInput | undefined,
+): SigningKey | KeyRing | KeySchedule | null {
   if (value === undefined) return null;
-  if (value instanceof SigningKey || value instanceof KeyRing) return value;
+  if (value instanceof SigningKey || value instanceof KeyRing || value instanceof KeySchedule) {
+    return value;
+  }
   if (typeof value === 'string') return parsePemCached(value);
   return SigningKey.fromKeyObject(value);
 }

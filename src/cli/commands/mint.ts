@@ -1,5 +1,5 @@
 import { ENV_ISSUER, MAX_EXPIRES_IN_SECONDS, type GitlabRealm } from '../../constants';
-import { signingKeyFromEnvOrNull } from '../../keys/signing-key';
+import { keySourceFromEnvOrNull } from '../../keys/env-key-source';
 import { AiAccessToken } from '../../token/ai-access-token';
 import type { JsonObject, JsonValue } from '../../token/claims';
 import { describe } from '../../time';
@@ -62,7 +62,8 @@ Options:
   -s, --subject S         sub: the user or instance the token is for (required)
       --scopes a,b        scopes the token grants, comma-separated; repeatable (required)
       --issuer URL        iss (default: $${ENV_ISSUER})
-  -k, --key FILE          PEM private key to sign with (default: $AI_ACCESS_TOKEN_SIGNING_KEY,
+  -k, --key FILE          PEM private key to sign with (default: the key schedule named by
+                          $AI_ACCESS_TOKEN_KEY_SCHEDULE_FILE, then $AI_ACCESS_TOKEN_SIGNING_KEY,
                           then the file named by $AI_ACCESS_TOKEN_SIGNING_KEY_FILE)
       --realm R           gitlab_realm: saas (default) or self-managed
       --ttl SECONDS       lifetime, a whole number from 1 to ${MAX_EXPIRES_IN_SECONDS} (default 3600)
@@ -98,7 +99,7 @@ Example:
         issuer: values.issuer ?? nonEmpty(io.env[ENV_ISSUER]),
         signingKey:
           values.key === undefined
-            ? (signingKeyFromEnvOrNull(io.env) ?? undefined)
+            ? (keySourceFromEnvOrNull(io.env) ?? undefined)
             : loadSigningKey('--key', values.key),
         // Checked by the library; its error is reported as --realm.
         gitlabRealm: values.realm as GitlabRealm | undefined,
