@@ -1,10 +1,10 @@
-import { closeSync, fchmodSync, openSync, writeSync } from 'node:fs';
 import { SigningKey } from '../../keys/signing-key';
 import { describe } from '../../time';
 import { COMMON_OPTIONS, noPositionals, parseCommandArgs } from '../args';
-import { CliFailure, CliUsageError } from '../cli-errors';
+import { CliUsageError } from '../cli-errors';
 import type { CliCommand } from '../command';
 import { EXIT_OK } from '../exit-codes';
+import { makeStdoutFilePrivate, writePrivateKeyFile } from '../private-key-file';
 
 const OPTIONS = {
   ...COMMON_OPTIONS,
@@ -14,7 +14,6 @@ const OPTIONS = {
 } as const;
 
 const BITS = ['2048', '3072', '4096'];
-const KEY_FILE_MODE = 0o600;
 
 /**
  * `ai-access-token keygen`: a new RSA signing key as PKCS#8 PEM.
@@ -31,19 +30,21 @@ export const keygenCommand: CliCommand = {
 
 Generate an RSA private key for signing tokens, as PKCS#8 PEM.
 
-Without --out the PEM goes to stdout and the kid to stderr, so the key can be piped.
-With --out the key is written to FILE (created with mode 0600) and the kid to stdout.
+Without --out the PEM goes to stdout and the kid to stderr, so the key can be piped (a file
+stdout is redirected to is set to mode 0600).
+With --out the key is written to a new file of mode 0600, which is then renamed to FILE, and the
+kid goes to stdout.
 
 Options:
       --bits N      RSA modulus length: 2048 (default), 3072 or 4096
   -o, --out FILE    write the key to FILE; refuses to overwrite an existing file
-  -f, --force       with --out: overwrite FILE if it exists (it is left with mode 0600)
+  -f, --force       with --out: replace FILE if it exists (a symlink is replaced, not followed)
   -h, --help        show this help
 
 Example:
   ai-access-token keygen --out signing-key.pem`,
 
-  run(argv, { out, err }) {
+  run(argv, { io, out, err }) {
     const { values, positionals } = parseCommandArgs('keygen', argv, OPTIONS);
     noPositionals('keygen', positionals);
     const bits = values.bits ?? '2048';
@@ -55,38 +56,17 @@ Example:
     }
     const key = SigningKey.generate({ modulusLength: Number(bits) });
     if (values.out === undefined) {
+      makeStdoutFilePrivate(io.stdout);
       out.line(key.toPem().trimEnd());
       err.line(`kid: ${key.kid}`);
     } else {
-      writeKeyFile(values.out, key.toPem(), values.force === true);
+      writePrivateKeyFile(values.out, key.toPem(), {
+        flag: '--out',
+        overwrite: values.force === true,
+      });
       err.line(`wrote an RSA-${bits} private key to ${values.out} (mode 0600)`);
       out.line(key.kid);
     }
     return Promise.resolve(EXIT_OK);
   },
 };
-
-function writeKeyFile(path: string, pem: string, force: boolean): void {
-  let fd: number;
-  try {
-    // 'wx' creates exclusively: an existing file, or a symlink planted in its place, is refused.
-    fd = openSync(path, force ? 'w' : 'wx', KEY_FILE_MODE);
-  } catch (cause) {
-    // Node's fs errors always carry a code (EEXIST, ENOENT, EACCES, ...).
-    const code = String((cause as NodeJS.ErrnoException).code);
-    throw new CliFailure(
-      code === 'EEXIST'
-        ? `--out ${JSON.stringify(path)} already exists; pass --force to overwrite it`
-        : `cannot create --out file ${JSON.stringify(path)} (${code})`,
-      { cause },
-    );
-  }
-  try {
-    // The mode given to open applies only to a new file (and minus the umask); an overwritten
-    // file must be made private before the key is in it.
-    fchmodSync(fd, KEY_FILE_MODE);
-    writeSync(fd, pem);
-  } finally {
-    closeSync(fd);
-  }
-}
