@@ -144,6 +144,36 @@ describe('the built ai-access-token binary', () => {
     expect(statSync(file).mode & 0o777).toBe(0o600);
   });
 
+  it.each([
+    ['--out FILE', 'umask-out.pem', `exec node "$BIN" keygen --out "$FILE"`],
+    [
+      '--out FILE --force over a world-readable file',
+      'umask-force.pem',
+      `exec node "$BIN" keygen --out "$FILE" --force`,
+    ],
+    ['a shell redirection of stdout', 'umask-stdout.pem', `exec node "$BIN" keygen > "$FILE"`],
+  ])('keygen under umask 000 leaves the key 0600: %s', async (_how, name, command) => {
+    const file = join(work, name);
+    if (name === 'umask-force.pem') writeFileSync(file, 'old', { mode: 0o666 });
+    // The umask is the shell's, inherited by node: the way a user's session sets it.
+    const result = await new Promise<{ code: number | null; stderr: string }>((done, reject) => {
+      const child = spawn('sh', ['-c', `umask 000 && ${command}`], {
+        cwd: work,
+        env: { PATH: process.env.PATH, BIN: bin, FILE: file },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+      child.on('error', reject);
+      child.on('close', (code) => {
+        done({ code, stderr });
+      });
+    });
+    expect(result.code).toBe(0);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(SigningKey.fromPem(readFileSync(file, 'utf8')).modulusLength).toBe(2048);
+  });
+
   it('mint → decode → verify round trip, through stdin and with Bearer', async () => {
     const minted = await cli(mintArgs());
     expect(minted).toMatchObject({ code: 0, stderr: '' });

@@ -2,6 +2,7 @@ import { fromUnixTime } from 'date-fns/fromUnixTime';
 import { isValid } from 'date-fns/isValid';
 import { relativeTime } from '../time';
 import type { Output } from './output';
+import { escapeForTerminal } from './terminal-text';
 
 /**
  * `iat`, `nbf` and `exp` in words: `issued 2 minutes ago`, `became valid 2 minutes ago`,
@@ -33,9 +34,12 @@ function timePhrase(claim: string, epochSeconds: number, now: Date): string | un
  * ```
  */
 export function claimLines(members: Record<string, unknown>, now: Date, out: Output): string[] {
-  const width = Math.max(12, ...Object.keys(members).map((name) => name.length));
-  return Object.entries(members).map(([name, value]) => {
-    const shown = `  ${out.paint('cyan', name.padEnd(width))}  ${JSON.stringify(value)}`;
+  // Names and values come from the token: escaped, so none can act on the terminal.
+  const shownNames = Object.keys(members).map((name) => escapeForTerminal(name));
+  const width = Math.max(12, ...shownNames.map((name) => name.length));
+  return Object.entries(members).map(([name, value], index) => {
+    const shownName = (shownNames[index] as string).padEnd(width);
+    const shown = `  ${out.paint('cyan', shownName)}  ${escapeForTerminal(JSON.stringify(value))}`;
     if (typeof value !== 'number') return shown;
     const date = fromUnixTime(value);
     const phrase = isValid(date) ? timePhrase(name, value, now) : undefined;

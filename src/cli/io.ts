@@ -13,6 +13,8 @@ import type { Clock } from '../time';
 export interface CliOutput {
   write(chunk: string): unknown;
   readonly isTTY?: boolean | undefined;
+  /** The file descriptor behind the stream, if any: `keygen` makes a regular file there 0600. */
+  readonly fd?: number | undefined;
 }
 
 /**

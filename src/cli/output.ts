@@ -1,5 +1,6 @@
 import { styleText } from 'node:util';
 import type { CliOutput } from './io';
+import { escapeForTerminal } from './terminal-text';
 
 /** A `util.styleText` format: a colour or modifier, or several. */
 export type StyleFormat = Parameters<typeof styleText>[0];
@@ -18,9 +19,16 @@ export interface Output {
   readonly colour: boolean;
   /** `text` in `format` when colour is on, else `text` unchanged. */
   paint(format: StyleFormat, text: string): string;
-  /** Writes `text` and a newline. */
+  /**
+   * Writes `text` and a newline. Callers escape what they did not write themselves (see
+   * {@link escapeForTerminal}); as a last guard, any control character left in `text` other than
+   * a line feed or a colour of {@link Output.paint} is written escaped.
+   */
   line(text?: string): void;
-  /** Writes `value` as indented JSON and a newline. */
+  /**
+   * Writes `value` as indented JSON and a newline. The JSON is exact; characters a terminal would
+   * act on are written as `\uXXXX` escapes, which parse back to the same value.
+   */
   json(value: unknown): void;
 }
 
@@ -55,10 +63,14 @@ export function createOutput(stream: CliOutput, env: NodeJS.ProcessEnv): Output 
     // The decision is ours (the stream may be a test capture), so Node's own check is off.
     paint: (format, text) => (colour ? styleText(format, text, { validateStream: false }) : text),
     line: (text = '') => {
-      stream.write(`${text}\n`);
+      stream.write(
+        `${escapeForTerminal(text, colour ? { keepColour: true } : { keepLineFeeds: true })}\n`,
+      );
     },
     json: (value) => {
-      stream.write(`${JSON.stringify(value, null, 2)}\n`);
+      stream.write(
+        `${escapeForTerminal(JSON.stringify(value, null, 2), { keepLineFeeds: true })}\n`,
+      );
     },
   };
 }

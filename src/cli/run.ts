@@ -15,6 +15,7 @@ import { verifyCommand } from './commands/verify';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './exit-codes';
 import type { CliIo } from './io';
 import { createOutput, type Output } from './output';
+import { escapeForTerminal } from './terminal-text';
 
 const COMMANDS: readonly CliCommand[] = [
   keygenCommand,
@@ -108,7 +109,8 @@ function report(error: unknown, err: Output, prefix: string, debug: boolean): nu
   } else {
     line = `${prefix}: unexpected error: ${errorProperty(error, 'message') ?? describe(error)}`;
   }
-  err.line(err.paint('red', line.replace(/\s*\n\s*/g, ' ')));
+  // A message may quote a claim, a kid or a JWKS member: escaped before it is painted.
+  err.line(err.paint('red', escapeForTerminal(line.replace(/\s*\n\s*/g, ' '))));
   const stack = errorProperty(error, 'stack');
   if (debug && stack !== undefined) err.line(err.paint('dim', stack));
   return exitCode;

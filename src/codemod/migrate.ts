@@ -4,6 +4,7 @@ import { InvalidMigrationOptionError } from '../errors';
 import { loadJscodeshift, type JscodeshiftModule } from './load-jscodeshift';
 import { migrateSource, type Codeshift } from './migrate-source';
 import { DEFAULT_MIGRATION_EXTENSIONS, parserForFile } from './parser-for-file';
+import { asByteCharacters, sourceFromBytes, type SourceText } from './source-bytes';
 import { unifiedDiff } from './unified-diff';
 
 /**
@@ -28,15 +29,16 @@ export interface MigrationOptions {
 }
 
 /**
- * A text sink: `process.stdout`, or a capture in tests.
+ * A text sink: `process.stdout`, or a capture in tests. The dry-run diff of a file that is not
+ * UTF-8 is written as bytes (a `Uint8Array`), so that it holds the file's own bytes.
  *
  * @example
  * ```ts
- * const out: MigrationOutput = { write: (text) => chunks.push(text) };
+ * const out: MigrationOutput = { write: (chunk) => chunks.push(Buffer.from(chunk)) };
  * ```
  */
 export interface MigrationOutput {
-  write(text: string): unknown;
+  write(chunk: string | Uint8Array): unknown;
   readonly isTTY?: boolean | undefined;
 }
 
@@ -126,9 +128,10 @@ export async function runMigration(
   for (const [index, file] of files.entries()) {
     if (showProgress) io.stderr.write(`\rmigrate: ${index + 1}/${files.length} files`);
     const shown = display(file);
-    let source: string;
+    let source: SourceText;
     try {
-      source = await readFile(file, 'utf8');
+      // Bytes, not UTF-8 text: what the codemod does not edit must come back byte for byte.
+      source = sourceFromBytes(await readFile(file));
     } catch (error) {
       parseErrors.push({ file: shown, message: `cannot read: ${messageOf(error)}` });
       continue;
@@ -141,21 +144,23 @@ export async function runMigration(
     }
     let result;
     try {
-      result = migrateSource(j, source);
+      result = migrateSource(j, source.text);
     } catch (error) {
       parseErrors.push({ file: shown, message: messageOf(error) });
       continue;
     }
     for (const site of result.sitesLeft) sitesLeft.push({ file: shown, ...site });
     if (!result.changed) continue;
+    const bytes = source.toBytes(result.output);
+    if (bytes === undefined) {
+      parseErrors.push({ file: shown, message: 'not valid UTF-8' });
+      continue;
+    }
     if (options.dryRun === true) {
-      const label = shown.split(sep).join('/');
-      io.stdout.write(
-        unifiedDiff(source, result.output, { oldLabel: `a/${label}`, newLabel: `b/${label}` }),
-      );
+      io.stdout.write(dryRunDiff(source, result.output, shown.split(sep).join('/')));
     } else {
       try {
-        await writeFile(file, result.output, 'utf8');
+        await writeFile(file, bytes);
       } catch (error) {
         parseErrors.push({ file: shown, message: `cannot write: ${messageOf(error)}` });
         continue;
@@ -183,6 +188,19 @@ export async function runMigration(
   }
   io.stdout.write(`${summaryLine(summary, options.dryRun === true)}\n`);
   return summary;
+}
+
+// A diff that applies to the original bytes: for a file that is not UTF-8 it is built from the
+// file's bytes (one character each) and written as bytes, as `git diff` shows such a file.
+function dryRunDiff(source: SourceText, output: string, label: string): string | Uint8Array {
+  if (source.utf8) {
+    return unifiedDiff(source.text, output, { oldLabel: `a/${label}`, newLabel: `b/${label}` });
+  }
+  const diff = unifiedDiff(source.text, output, {
+    oldLabel: asByteCharacters(`a/${label}`),
+    newLabel: asByteCharacters(`b/${label}`),
+  });
+  return Buffer.from(diff, 'latin1');
 }
 
 /**

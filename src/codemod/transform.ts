@@ -39,6 +39,11 @@ interface TransformApi {
  * cannot rewrite safely is left unchanged; each such use is reported as
  * `line:column: reason`. Returns the new source, or `null` when the file is unchanged.
  *
+ * jscodeshift decodes every file as UTF-8, so a file that is not (Latin-1, say) reaches the
+ * transform with U+FFFD in place of its bytes, and writing it back would lose them: a file whose
+ * source holds U+FFFD is left unchanged and reported. `ai-access-token migrate` reads bytes and
+ * migrates such files exactly.
+ *
  * @example
  * ```sh
  * npx jscodeshift -t node_modules/ai-access-token/dist/codemod/transform.js --parser=tsx src/
@@ -49,7 +54,14 @@ function transform(file: TransformFileInfo, api: TransformApi): string | null {
   for (const site of result.sitesLeft) {
     api.report(`${site.line}:${site.column}: left for a person: ${site.reason}`);
   }
-  return result.changed ? result.output : null;
+  if (!result.changed) return null;
+  if (file.source.includes('\uFFFD')) {
+    api.report(
+      'skipped, not valid UTF-8 (or holds U+FFFD): jscodeshift would write it back without its original bytes; run `ai-access-token migrate`, which keeps them',
+    );
+    return null;
+  }
+  return result.output;
 }
 
 // Types travel with the function: `import transform = require('ai-access-token/codemod/transform')`

@@ -1,12 +1,12 @@
-import { closeSync, fchmodSync, openSync, writeSync } from 'node:fs';
 import { SigningKey } from '../../keys/signing-key';
 import { describe } from '../../time';
 import { COMMON_OPTIONS, noPositionals, parseCommandArgs } from '../args';
-import { CliFailure, CliUsageError } from '../cli-errors';
+import { CliUsageError } from '../cli-errors';
 import type { CliCommand } from '../command';
 import type { Output } from '../output';
 import { EXIT_OK } from '../exit-codes';
 import { activationTime, leadWarning, prepareScheduleAppend } from '../schedule-append';
+import { makeStdoutFilePrivate, writePrivateKeyFile } from '../private-key-file';
 
 const OPTIONS = {
   ...COMMON_OPTIONS,
@@ -19,7 +19,6 @@ const OPTIONS = {
 } as const;
 
 const BITS = ['2048', '3072', '4096'];
-const KEY_FILE_MODE = 0o600;
 
 /**
  * `ai-access-token keygen`: a new RSA signing key as PKCS#8 PEM.
@@ -37,13 +36,15 @@ export const keygenCommand: CliCommand = {
 
 Generate an RSA private key for signing tokens, as PKCS#8 PEM.
 
-Without --out the PEM goes to stdout and the kid to stderr, so the key can be piped.
-With --out the key is written to FILE (created with mode 0600) and the kid to stdout.
+Without --out the PEM goes to stdout and the kid to stderr, so the key can be piped (a file
+stdout is redirected to is set to mode 0600).
+With --out the key is written to a new file of mode 0600, which is then renamed to FILE, and the
+kid goes to stdout.
 
 Options:
       --bits N      RSA modulus length: 2048 (default), 3072 or 4096
   -o, --out FILE    write the key to FILE; refuses to overwrite an existing file
-  -f, --force       with --out: overwrite FILE if it exists (it is left with mode 0600)
+  -f, --force       with --out: replace FILE if it exists (a symlink is replaced, not followed)
       --schedule SCHEDULE_FILE
                     with --out: append the key to this key schedule (created if missing)
       --activates-in DURATION
@@ -57,7 +58,7 @@ Examples:
   ai-access-token keygen --out signing-key.pem
   ai-access-token keygen --out keys/next.pem --schedule key-schedule.json --activates-in 48h`,
 
-  run(argv, { out, err, now }) {
+  run(argv, { io, out, err, now }) {
     const { values, positionals } = parseCommandArgs('keygen', argv, OPTIONS);
     noPositionals('keygen', positionals);
     const bits = values.bits ?? '2048';
@@ -70,10 +71,14 @@ Examples:
     const scheduled = scheduleStep(values, now());
     const key = SigningKey.generate({ modulusLength: Number(bits) });
     if (values.out === undefined) {
+      makeStdoutFilePrivate(io.stdout);
       out.line(key.toPem().trimEnd());
       err.line(`kid: ${key.kid}`);
     } else {
-      writeKeyFile(values.out, key.toPem(), values.force === true);
+      writePrivateKeyFile(values.out, key.toPem(), {
+        flag: '--out',
+        overwrite: values.force === true,
+      });
       err.line(`wrote an RSA-${bits} private key to ${values.out} (mode 0600)`);
       scheduled?.(values.out, err);
       out.line(key.kid);
@@ -81,31 +86,6 @@ Examples:
     return Promise.resolve(EXIT_OK);
   },
 };
-
-function writeKeyFile(path: string, pem: string, force: boolean): void {
-  let fd: number;
-  try {
-    // 'wx' creates exclusively: an existing file, or a symlink planted in its place, is refused.
-    fd = openSync(path, force ? 'w' : 'wx', KEY_FILE_MODE);
-  } catch (cause) {
-    // Node's fs errors always carry a code (EEXIST, ENOENT, EACCES, ...).
-    const code = String((cause as NodeJS.ErrnoException).code);
-    throw new CliFailure(
-      code === 'EEXIST'
-        ? `--out ${JSON.stringify(path)} already exists; pass --force to overwrite it`
-        : `cannot create --out file ${JSON.stringify(path)} (${code})`,
-      { cause },
-    );
-  }
-  try {
-    // The mode given to open applies only to a new file (and minus the umask); an overwritten
-    // file must be made private before the key is in it.
-    fchmodSync(fd, KEY_FILE_MODE);
-    writeSync(fd, pem);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 // The schedule step, checked before a key is generated; `undefined` without --schedule.
 function scheduleStep(

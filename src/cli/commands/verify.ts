@@ -10,6 +10,7 @@ import { EXIT_OK } from '../exit-codes';
 import { readFlagFile } from '../key-files';
 import { asFlagError } from '../library-errors';
 import type { Output } from '../output';
+import { escapeForTerminal } from '../terminal-text';
 import { readTokenArgument } from '../token-input';
 
 const OPTIONS = {
@@ -116,14 +117,16 @@ function readKeys(flag: string, path: string): VerificationKeys {
  */
 export function printVerified(out: Output, result: VerifiedAiAccessToken, now: Date): void {
   const legacy = result.legacy ? ' (legacy audience: scopes taken as code_suggestions)' : '';
+  // Every value here comes from the token (verified, but still chosen by whoever minted it).
+  const shown = (text: string): string => escapeForTerminal(text);
   out.line(
     out.paint(
       ['bold', 'green'],
-      `✔ valid: signature and claims verified for audience ${result.audience}${legacy}`,
+      `✔ valid: signature and claims verified for audience ${shown(result.audience)}${legacy}`,
     ),
   );
   out.line(
-    `  subject ${result.subject ?? '(none)'}, scopes ${result.scopes.join(', ') || '(none)'}, realm ${result.gitlabRealm}`,
+    `  subject ${result.subject === undefined ? '(none)' : shown(result.subject)}, scopes ${shown(result.scopes.join(', ')) || '(none)'}, realm ${shown(result.gitlabRealm)}`,
   );
   out.line();
   printMembers(out, 'Header', result.header, now);
