@@ -137,6 +137,50 @@ const OPTION_NAMES: readonly string[] = ['issuer', 'keys', 'jwksPath', 'maxAgeSe
  * ```
  */
 export function createDiscoveryHandler(options: DiscoveryHandlerOptions): DiscoveryHandler {
+  const respond = createDiscoveryResponder(options);
+  return (req, res, next) => {
+    let reply: DiscoveryReply | undefined;
+    try {
+      reply = respond(req.method ?? '', requestPath(req.url), req.headers['if-none-match']);
+    } catch (error) {
+      if (next !== undefined) {
+        next(error);
+      } else {
+        // The cause stays on the server: a key provider's error may say too much.
+        sendText(res, 500, 'Internal Server Error');
+      }
+      return;
+    }
+    if (reply === undefined) {
+      if (next !== undefined) {
+        next();
+      } else {
+        sendText(res, 404, 'Not Found');
+      }
+      return;
+    }
+    res.statusCode = reply.status;
+    for (const [name, value] of Object.entries(reply.headers)) res.setHeader(name, value);
+    res.end(reply.body);
+  };
+}
+
+/** One answer of the discovery documents, for any HTTP server API (Node's, or a fetch-style one). */
+export interface DiscoveryReply {
+  readonly status: 200 | 304 | 405;
+  readonly headers: Readonly<Record<string, string>>;
+  /** `undefined` for `HEAD` and `304`. */
+  readonly body: Buffer | undefined;
+}
+
+/**
+ * The framework-neutral core of {@link createDiscoveryHandler}: options validated once; the
+ * function answers `(method, path, If-None-Match)`, or returns `undefined` for a path that is not
+ * one of the documents'. Throws what `keys()` throws. Internal (used by the framework adapters).
+ */
+export function createDiscoveryResponder(
+  options: DiscoveryHandlerOptions,
+): (method: string, path: string, ifNoneMatch: string | undefined) => DiscoveryReply | undefined {
   const { issuer, currentKeys, jwksPath, cacheControl } = resolveOptions(options);
   const discoveryUrl = joinIssuerPath(issuer, DISCOVERY_PATH);
   const jwksUri = joinIssuerPath(issuer, jwksPath);
@@ -160,35 +204,23 @@ export function createDiscoveryHandler(options: DiscoveryHandlerOptions): Discov
     return lastJwks;
   };
 
-  return (req, res, next) => {
-    const path = requestPath(req.url);
+  return (method, path, ifNoneMatch) => {
     const isDiscovery = discoveryPaths.has(path);
-    if (!isDiscovery && !jwksPaths.has(path)) {
-      if (next !== undefined) {
-        next();
-      } else {
-        sendText(res, 404, 'Not Found');
-      }
-      return;
+    if (!isDiscovery && !jwksPaths.has(path)) return undefined;
+    if (method !== 'GET' && method !== 'HEAD') {
+      const body = Buffer.from('Method Not Allowed\n', 'utf8');
+      return {
+        status: 405,
+        headers: { Allow: 'GET, HEAD', ...textHeaders(body) },
+        body,
+      };
     }
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.setHeader('Allow', 'GET, HEAD');
-      sendText(res, 405, 'Method Not Allowed');
-      return;
-    }
-    let representation: Representation;
-    try {
-      representation = isDiscovery ? discovery : jwksRepresentation();
-    } catch (error) {
-      if (next !== undefined) {
-        next(error);
-      } else {
-        // The cause stays on the server: a key provider's error may say too much.
-        sendText(res, 500, 'Internal Server Error');
-      }
-      return;
-    }
-    sendJson(req, res, representation, cacheControl);
+    return jsonReply(
+      method,
+      ifNoneMatch,
+      isDiscovery ? discovery : jwksRepresentation(),
+      cacheControl,
+    );
   };
 }
 
@@ -284,28 +316,26 @@ function represent(document: object): Representation {
   return { body, etag };
 }
 
-function sendJson(
-  req: IncomingMessage,
-  res: ServerResponse,
+function jsonReply(
+  method: string,
+  ifNoneMatch: string | undefined,
   { body, etag }: Representation,
   cacheControl: string,
-): void {
-  res.setHeader('Cache-Control', cacheControl);
-  res.setHeader('ETag', etag);
-  if (matchesIfNoneMatch(req.headers['if-none-match'], etag)) {
-    res.statusCode = 304;
-    res.end();
-    return;
+): DiscoveryReply {
+  if (matchesIfNoneMatch(ifNoneMatch, etag)) {
+    return { status: 304, headers: { 'Cache-Control': cacheControl, ETag: etag }, body: undefined };
   }
-  res.statusCode = 200;
-  res.setHeader('Content-Type', 'application/json');
-  res.setHeader('Content-Length', body.length);
-  res.setHeader('X-Content-Type-Options', 'nosniff');
-  if (req.method === 'HEAD') {
-    res.end();
-  } else {
-    res.end(body);
-  }
+  return {
+    status: 200,
+    headers: {
+      'Cache-Control': cacheControl,
+      ETag: etag,
+      'Content-Type': 'application/json',
+      'Content-Length': String(body.length),
+      'X-Content-Type-Options': 'nosniff',
+    },
+    body: method === 'HEAD' ? undefined : body,
+  };
 }
 
 // RFC 9110 §13.1.2: If-None-Match uses the weak comparison, so `W/"x"` matches `"x"`; `*` matches
@@ -316,10 +346,13 @@ function matchesIfNoneMatch(header: string | undefined, etag: string): boolean {
   return header.split(',').some((candidate) => candidate.trim().replace(/^W\//, '') === etag);
 }
 
+function textHeaders(body: Buffer): Record<string, string> {
+  return { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(body.length) };
+}
+
 function sendText(res: ServerResponse, status: number, text: string): void {
   const body = Buffer.from(`${text}\n`, 'utf8');
   res.statusCode = status;
-  res.setHeader('Content-Type', 'text/plain; charset=utf-8');
-  res.setHeader('Content-Length', body.length);
+  for (const [name, value] of Object.entries(textHeaders(body))) res.setHeader(name, value);
   res.end(body);
 }

@@ -1,6 +1,6 @@
 import type { IssuerKeys } from '../discovery/issuer-keys';
 import { HttpRemoteKeySet, type RemoteKeySet } from '../discovery/remote-key-set';
-import { InvalidClaimError, TokenVerificationError } from '../errors';
+import { InvalidClaimError, JwksFetchError, TokenVerificationError } from '../errors';
 import { describe } from '../time';
 import { decodeJwt } from './decode';
 import type { VerifiedAiAccessToken } from './verified-token';
@@ -17,7 +17,7 @@ import type {
   VerifyAiAccessTokenOptions,
   VerifyClaimsOptions,
 } from './verify-options';
-import type { VerificationKeys } from './verification-keys';
+import type { VerificationKey, VerificationKeys } from './verification-keys';
 
 /**
  * Options of {@link verifyAiAccessTokenAsync}: those of `verifyAiAccessToken`, with `keys` also
@@ -51,9 +51,11 @@ export interface VerifyAiAccessTokenAsyncOptions extends VerifyClaimsOptions {
  *
  * Always returns a Promise, whatever `keys` is. It rejects with:
  * - {@link TokenVerificationError} when the token is rejected (`code` says why; an unknown `kid`
- *   is `ERR_TOKEN_SIGNATURE`) — answer 401;
+ *   is `ERR_TOKEN_SIGNATURE` when the issuer's keys were fetched fine) — answer 401;
  * - {@link JwksFetchError} (`ERR_JWKS_FETCH`, reason `'no-keys'`) when the token's issuer has no
- *   key at all because it could not be fetched — "cannot verify now", answer 503;
+ *   key at all because it could not be fetched, or has no cached key with the token's `kid` and
+ *   its last fetch failed (the key may be a new one the outage hides) — "cannot verify now",
+ *   answer 503;
  * - {@link InvalidClaimError} when an option breaks its rule (a programmer's mistake).
  *
  * @example
@@ -84,15 +86,66 @@ export async function verifyAiAccessTokenAsync(
     // Local keys: the synchronous verifier does everything; this function only makes it a Promise.
     return verifyAiAccessToken(token, options as VerifyAiAccessTokenOptions);
   }
+  return verifyWithRemoteKeys(
+    token,
+    keys,
+    bindIssuers(resolveClaimOptions(options, ['keys']), keys),
+  );
+}
+
+/**
+ * {@link verifyAiAccessTokenAsync} with a remote key set, its options validated once, here: for a
+ * caller that verifies many tokens with the same options (the framework adapters). Internal.
+ */
+export function createRemoteKeySetVerifier(
+  options: VerifyAiAccessTokenAsyncOptions & { keys: RemoteKeySet },
+): (token: unknown) => Promise<VerifiedAiAccessToken> {
+  const keys: unknown = options.keys;
+  if (!(keys instanceof HttpRemoteKeySet)) {
+    throw new InvalidClaimError(
+      'keys',
+      `keys must come from createRemoteKeySet; got ${describe(keys)}`,
+    );
+  }
   const rules = bindIssuers(resolveClaimOptions(options, ['keys']), keys);
+  return (token) => verifyWithRemoteKeys(token, keys, rules);
+}
+
+async function verifyWithRemoteKeys(
+  token: unknown,
+  keys: HttpRemoteKeySet,
+  rules: BoundClaimOptions,
+): Promise<VerifiedAiAccessToken> {
   const decoded = guardVerification(() => decodeJwt(token));
   const { kid } = guardVerification(() => checkHeader(decoded.header));
   const issuerKeys = guardVerification(() => keysOfIssuer(decoded.payload, keys, rules.issuers));
-  const known = issuerKeys.cached(kid) ?? (await issuerKeys.fetched());
+  const known = issuerKeys.cached(kid) ?? (await keysAfterFetch(issuerKeys, kid));
   const candidates = guardVerification(() => candidateKeys(kid, known));
   // rules.issuers is never null here, so the claim check after the signature enforces the same
   // binding again: result.issuer can only be one of the key set's issuers.
   return verifyDecoded(decoded, candidates, rules);
+}
+
+// An unknown kid while the issuer cannot be reached is "cannot verify now", not a bad token: the
+// key may be the issuer's newest, which the failed fetch would have brought.
+async function keysAfterFetch(
+  issuerKeys: IssuerKeys,
+  kid: string | undefined,
+): Promise<readonly VerificationKey[]> {
+  const keys = await issuerKeys.fetched();
+  const error = issuerKeys.status().error;
+  if (
+    error !== undefined &&
+    kid !== undefined &&
+    !keys.some((entry) => entry.kid === undefined || entry.kid === kid)
+  ) {
+    throw new JwksFetchError(
+      'no-keys',
+      `no cached key of ${JSON.stringify(issuerKeys.issuer)} has the token's kid, and its keys could not be fetched: ${error.message}`,
+      { cause: error },
+    );
+  }
+  return keys;
 }
 
 type BoundClaimOptions = ResolvedClaimOptions & { readonly issuers: readonly string[] };
