@@ -147,3 +147,11 @@ export {
   type KeyScheduleOptions,
   type ScheduledKey,
 } from './keys/key-schedule';
+// The tokens endpoint (issue 19); the framework adapters are the subpaths express, fastify, hono.
+export {
+  createTokenEndpoint,
+  type TokenEndpointHandler,
+  type TokenEndpointOptions,
+  type TokenEndpointResponse,
+  type TokenEndpointUser,
+} from './http/token-endpoint';
