@@ -102,7 +102,10 @@ declare module 'fastify' {
   }
 }
 
-async function plugin(fastify: FastifyInstance, options: AiAccessTokenPluginOptions): Promise<void> {
+async function plugin(
+  fastify: FastifyInstance,
+  options: AiAccessTokenPluginOptions,
+): Promise<void> {
   const { discovery, tokenEndpoint, ...guardOptions } = options;
   const resolved = resolveGuard(guardOptions);
 
@@ -131,7 +134,10 @@ async function plugin(fastify: FastifyInstance, options: AiAccessTokenPluginOpti
       fastify.get(path, async (request, reply) => {
         const answer = respond(request.method, path, request.headers['if-none-match']);
         if (answer === undefined) return reply.callNotFound();
-        return reply.code(answer.status).headers(answer.headers).send(answer.body ?? '');
+        return reply
+          .code(answer.status)
+          .headers(answer.headers)
+          .send(answer.body ?? '');
       });
     }
   }
