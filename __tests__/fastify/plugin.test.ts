@@ -16,7 +16,7 @@ export async function startFastify(
 
 guardContract('Fastify', (options) =>
   startFastify(options, (app) => {
-    app.get('/protected', { preHandler: app.requireAiAccessToken() }, async (request) => ({
+    app.get('/protected', { preHandler: app.requireAiAccessToken() }, (request) => ({
       subject: request.aiAccessToken?.subject,
       scopes: request.aiAccessToken?.scopes,
     }));

@@ -14,7 +14,9 @@ export async function startHono(app: Hono): Promise<GuardApp> {
     origin: `http://127.0.0.1:${port}`,
     close: () =>
       new Promise<void>((done) => {
-        server.close(() => done());
+        server.close(() => {
+          done();
+        });
         (server as { closeAllConnections?: () => void }).closeAllConnections?.();
       }),
   };

@@ -59,7 +59,7 @@ export function guardContract(framework: string, start: StartGuardApp): void {
       });
     });
     afterAll(async () => {
-      await app?.close();
+      await app.close();
       await closeAllServers();
     });
 

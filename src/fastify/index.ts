@@ -4,7 +4,7 @@
 // only. Both are optional peers of this entry alone.
 import type {
   FastifyInstance,
-  FastifyPluginAsync,
+  FastifyPluginCallback,
   FastifyReply,
   FastifyRequest,
   preHandlerAsyncHookHandler,
@@ -102,10 +102,25 @@ declare module 'fastify' {
   }
 }
 
-async function plugin(
+// A callback plugin: registration is synchronous, and a bad option fails `register` through done.
+function plugin(
   fastify: FastifyInstance,
   options: AiAccessTokenPluginOptions,
-): Promise<void> {
+  done: (error?: Error) => void,
+): void {
+  try {
+    registerAiAccessToken(fastify, options);
+  } catch (error) {
+    done(error as Error);
+    return;
+  }
+  done();
+}
+
+function registerAiAccessToken(
+  fastify: FastifyInstance,
+  options: AiAccessTokenPluginOptions,
+): void {
   const { discovery, tokenEndpoint, ...guardOptions } = options;
   const resolved = resolveGuard(guardOptions);
 
@@ -133,7 +148,10 @@ async function plugin(
       // GET only: Fastify answers HEAD from the GET route (exposeHeadRoutes).
       fastify.get(path, async (request, reply) => {
         const answer = respond(request.method, path, request.headers['if-none-match']);
-        if (answer === undefined) return reply.callNotFound();
+        if (answer === undefined) {
+          reply.callNotFound();
+          return reply;
+        }
         return reply
           .code(answer.status)
           .headers(answer.headers)
@@ -191,7 +209,7 @@ async function plugin(
  * }, async (request) => ({ subject: request.aiAccessToken?.subject }));
  * ```
  */
-export const aiAccessTokenPlugin: FastifyPluginAsync<AiAccessTokenPluginOptions> =
+export const aiAccessTokenPlugin: FastifyPluginCallback<AiAccessTokenPluginOptions> =
   loadFastifyPlugin()(plugin, { fastify: '5.x', name: 'ai-access-token' });
 
 function loadFastifyPlugin(): typeof FastifyPluginModule {

@@ -98,7 +98,7 @@ export type BearerGuard = (
 
 /** The verifier and the answers of a guard, resolved once; scopes are added per route. */
 export interface ResolvedGuard {
-  readonly verify: (token: string) => Promise<VerifiedAiAccessToken>;
+  readonly verify: AiAccessTokenVerifierFunction;
   readonly realm: string;
   readonly gatewayHeaders: CheckGatewayHeadersOptions | undefined;
   readonly retryAfter: string;
@@ -235,26 +235,26 @@ function buildVerifier(
   keys: AiAccessTokenGuardOptions['keys'],
   verifier: AiAccessTokenVerifierFunction | undefined,
   claims: VerifyClaimsOptions,
-): (token: string) => Promise<VerifiedAiAccessToken> {
+): AiAccessTokenVerifierFunction {
   if (verifier !== undefined) {
     const extra = Object.keys(claims).find(
       (name) => claims[name as keyof VerifyClaimsOptions] !== undefined,
     );
-    if (keys !== undefined || extra !== undefined) {
+    const other = keys !== undefined ? 'keys' : extra;
+    if (other !== undefined) {
       throw new InvalidClaimError(
         'verifier',
-        `give either verifier or keys with its claim options, not both; got verifier with ${keys !== undefined ? 'keys' : extra!}`,
+        `give either verifier or keys with its claim options, not both; got verifier with ${other}`,
       );
     }
-    return async (token) => verifier(token);
+    return verifier;
   }
   if (keys === undefined) {
     throw new InvalidClaimError('keys', 'keys or verifier is required; got neither');
   }
   if (keys instanceof HttpRemoteKeySet) return createRemoteKeySetVerifier({ ...claims, keys });
   if (keys instanceof KeySchedule) return scheduleVerifier(keys, claims);
-  const verify = createAiAccessTokenVerifier({ ...claims, keys: keys as VerificationKeys });
-  return async (token) => verify(token);
+  return createAiAccessTokenVerifier({ ...claims, keys: keys as VerificationKeys });
 }
 
 // A schedule publishes a new JWKS object only when a key is published or retired, so the verifier
@@ -262,13 +262,13 @@ function buildVerifier(
 function scheduleVerifier(
   schedule: KeySchedule,
   claims: VerifyClaimsOptions,
-): (token: string) => Promise<VerifiedAiAccessToken> {
+): AiAccessTokenVerifierFunction {
   const now = claims.now ?? systemClock;
   const build = (jwks: Jwks): ((token: unknown) => VerifiedAiAccessToken) =>
     createAiAccessTokenVerifier({ ...claims, keys: jwks });
   let lastJwks = schedule.jwksAt(readClock(now));
   let verify = build(lastJwks);
-  return async (token) => {
+  return (token) => {
     const jwks = schedule.jwksAt(readClock(now));
     if (jwks !== lastJwks) {
       verify = build(jwks);
@@ -283,7 +283,8 @@ function resolveGatewayHeaders(
 ): CheckGatewayHeadersOptions | undefined {
   if (value === undefined || value === false) return undefined;
   if (value === true) return {};
-  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value;
+  const options: unknown = value;
+  if (typeof options === 'object' && options !== null && !Array.isArray(options)) return value;
   throw new InvalidClaimError(
     'gatewayHeaders',
     `gatewayHeaders must be a boolean or the options of checkGatewayHeaders; got ${describe(value)}`,

@@ -174,10 +174,11 @@ export function createTokenResponder<Request>(
     if (method !== 'POST') {
       return failure(405, 'method_not_allowed', 'ERR_METHOD_NOT_ALLOWED', { Allow: 'POST' });
     }
-    const user = await authenticate(request);
-    if (user === undefined || user === null) {
+    const found: unknown = await authenticate(request);
+    if (found === undefined || found === null) {
       return failure(401, 'unauthorized', 'ERR_NOT_AUTHENTICATED');
     }
+    const user = found as TokenEndpointUser;
     if (!Array.isArray(user.scopes) || user.scopes.length === 0) {
       return failure(403, 'forbidden', 'ERR_NO_SCOPE');
     }
