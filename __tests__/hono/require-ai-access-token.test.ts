@@ -2,8 +2,12 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
-import { requireAiAccessToken } from '../../src/hono';
+import { discoveryRoutes, requireAiAccessToken, tokenRoute } from '../../src/hono';
+import { KeyRing } from '../../src/keys/key-ring';
+import { testKey } from '../helpers/keys';
+import { discoveryContract } from '../http/discovery-contract';
 import { guardContract, type GuardApp } from '../http/guard-contract';
+import { TOKENS_PATH, tokenEndpointContract } from '../http/token-endpoint-contract';
 
 export async function startHono(app: Hono): Promise<GuardApp> {
   let server!: ReturnType<typeof serve>;
@@ -29,4 +33,41 @@ guardContract('Hono', (options) => {
     return c.json({ subject: token.subject, scopes: token.scopes });
   });
   return startHono(app);
+});
+
+tokenEndpointContract('Hono', ({ issuer, user, enabled }) => {
+  const app = new Hono();
+  app.all(
+    TOKENS_PATH,
+    tokenRoute({
+      issuer,
+      enabled,
+      authenticate: (c) => Promise.resolve(user(c.req.header('x-user'), c.req.header('x-scopes'))),
+    }),
+  );
+  return startHono(app);
+});
+
+discoveryContract('Hono', (options) => {
+  const app = new Hono();
+  app.use(discoveryRoutes(options));
+  app.get('/other', (c) => c.text('other'));
+  return startHono(app);
+});
+
+describe('Hono discovery errors', () => {
+  it('answers another method on a document path with 405 and Allow', async () => {
+    const app = new Hono();
+    app.use(
+      discoveryRoutes({ issuer: 'https://gitlab.example.com', keys: new KeyRing(testKey()) }),
+    );
+    const server = await startHono(app);
+    try {
+      const response = await fetch(`${server.origin}/oauth/discovery/keys`, { method: 'POST' });
+      expect(response.status).toBe(405);
+      expect(response.headers.get('allow')).toBe('GET, HEAD');
+    } finally {
+      await server.close();
+    }
+  });
 });
