@@ -235,13 +235,14 @@ describe('createRemoteKeySet + verifyAiAccessTokenAsync', () => {
     expect(keys.status().errors).toEqual(errors);
     expect(keys.status().issuers[0]).toMatchObject({ keyCount: 1, error: errors[0] });
 
-    // An unknown kid is still a bad token, not an outage.
+    // An unknown kid while the issuer is down cannot be told from its newest key: an outage
+    // (503), not a bad token (issue 19).
     advance(60);
     const error = await rejection(
       verifyAiAccessTokenAsync(randomKidToken(issuer.origin), { keys, now }),
     );
-    expect(error).toBeInstanceOf(TokenVerificationError);
-    expect(error.code).toBe('ERR_TOKEN_SIGNATURE');
+    expect(error).toBeInstanceOf(JwksFetchError);
+    expect(error).toMatchObject({ code: 'ERR_JWKS_FETCH', reason: 'no-keys' });
     expect(errors).toHaveLength(2);
   });
 
