@@ -13,6 +13,9 @@ const configs = [
   'api-extractor.testing.json',
   'api-extractor.jest-setup.json',
   'api-extractor.codemod.json',
+  'api-extractor.express.json',
+  'api-extractor.fastify.json',
+  'api-extractor.hono.json',
 ];
 
 let failed = false;
