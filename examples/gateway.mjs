@@ -1,33 +1,34 @@
-// `npm run example:gateway`: the whole token flow on one machine, with two real HTTP servers on
+// `npm run example:gateway`: the whole token flow on one machine, with two real Express servers on
 // 127.0.0.1 (ephemeral ports) and the built package imported by name, as a consumer would.
 //
-//   backend  mints AI access tokens and publishes its keys (createDiscoveryHandler)
-//   gateway  verifies `Authorization: Bearer` tokens against the backend's published keys
-//            (createRemoteKeySet + verifyAiAccessTokenAsync) and answers a fake completion
+//   backend  publishes its keys (discoveryRouter) and serves the tokens endpoint (tokenRoute)
+//   gateway  guards its completion route with requireAiAccessToken, verifying `Authorization:
+//            Bearer` tokens against the backend's published keys (createRemoteKeySet)
 //
-// The backend then calls the gateway with a new token, a legacy-audience token and a token
-// without the code_suggestions scope, prints each answer, and both servers stop.
-import http from 'node:http';
+// An editor gets a token from the backend's tokens endpoint and calls the gateway with it; the
+// backend then calls the gateway with a legacy-audience token and a token without the
+// code_suggestions scope. Each answer is printed, and both servers stop.
+import express from 'express';
 import {
   AiAccessToken,
+  AiAccessTokenIssuer,
   CODE_SUGGESTIONS_SCOPE,
-  JwksFetchError,
   KeyRing,
   LEGACY_CODE_SUGGESTIONS_AUDIENCE,
   SigningKey,
-  TokenVerificationError,
-  createDiscoveryHandler,
   createRemoteKeySet,
-  verifyAiAccessTokenAsync,
 } from 'ai-access-token';
+import { discoveryRouter, requireAiAccessToken, tokenRoute } from 'ai-access-token/express';
 
 const log = (who, message) => process.stdout.write(`${who.padEnd(8)} ${message}\n`);
 
-/** Listens on 127.0.0.1 with a port the OS picks; resolves to the server's origin. */
-function listen(server) {
+/** Listens on 127.0.0.1 with a port the OS picks; resolves to the server and its origin. */
+function listen(app) {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${server.address().port}`));
+    const server = app.listen(0, '127.0.0.1', (error) => {
+      if (error) reject(error);
+      else resolve({ server, origin: `http://127.0.0.1:${server.address().port}` });
+    });
   });
 }
 
@@ -38,32 +39,23 @@ function close(server) {
   });
 }
 
-function sendJson(res, status, body) {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(text),
-  });
-  res.end(text);
-}
-
-async function readJson(req) {
-  const chunks = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += chunk.length;
-    if (size > 64 * 1024) throw new Error('request body too large');
-    chunks.push(chunk);
-  }
-  return chunks.length === 0 ? {} : JSON.parse(Buffer.concat(chunks).toString('utf8'));
-}
-
 // --- The backend: its issuer URL is its own origin, and it publishes its key ring there. ---------
 const ring = new KeyRing(SigningKey.generate());
-const publish = { handler: undefined };
-const backend = http.createServer((req, res) => publish.handler(req, res));
-const issuer = await listen(backend);
-publish.handler = createDiscoveryHandler({ issuer, keys: () => ring });
+const backendApp = express();
+const backend = await listen(backendApp);
+const issuer = backend.origin;
+backendApp.use(discoveryRouter({ issuer, keys: () => ring }));
+// The tokens endpoint: a signed-in user (here: anyone with a session cookie) gets a token.
+backendApp.all(
+  '/api/v4/code_suggestions/tokens',
+  tokenRoute({
+    issuer: new AiAccessTokenIssuer({ issuer, signingKey: () => ring }),
+    authenticate: async (req) =>
+      req.get('cookie') === 'session=editor'
+        ? { subject: 'user-42', scopes: [CODE_SUGGESTIONS_SCOPE, 'duo_chat'] }
+        : undefined,
+  }),
+);
 log('backend', `issuer ${issuer}, publishing key ${ring.current.kid}`);
 
 // --- The gateway stand-in: trusts that issuer, fetches its keys on first use. --------------------
@@ -77,63 +69,46 @@ const remoteKeys = createRemoteKeySet({
   onError: (error) => log('gateway', `key fetch failed (${error.reason}): ${error.message}`),
 });
 
-const gateway = http.createServer(async (req, res) => {
-  if (req.method !== 'POST' || req.url !== '/v2/code/completions') {
-    sendJson(res, 404, { error: 'not_found' });
-    return;
-  }
-  const match = /^Bearer ([^\s]+)$/.exec(req.headers.authorization ?? '');
-  if (match === null) {
-    sendJson(res, 401, { error: 'missing_bearer_token' });
-    return;
-  }
-  try {
-    // Both audiences are accepted (the default); a legacy token is granted code_suggestions.
-    const verified = await verifyAiAccessTokenAsync(match[1], {
-      keys: remoteKeys,
-      issuer,
-      requiredScopes: [CODE_SUGGESTIONS_SCOPE],
-    });
-    const { prompt = '' } = await readJson(req);
+const gatewayApp = express();
+gatewayApp.use(express.json({ limit: '64kb' }));
+gatewayApp.post(
+  '/v2/code/completions',
+  // Both audiences are accepted (the default); a legacy token is granted code_suggestions.
+  requireAiAccessToken({ keys: remoteKeys, issuer, requiredScopes: [CODE_SUGGESTIONS_SCOPE] }),
+  (req, res) => {
+    const verified = req.aiAccessToken;
+    const { prompt = '' } = req.body ?? {};
     log(
       'gateway',
       `accepted ${verified.subject}: audience ${verified.audience}${verified.legacy ? ' (legacy)' : ''}, scopes ${JSON.stringify(verified.scopes)}`,
     );
-    sendJson(res, 200, {
+    res.json({
       model: 'fake-code-model',
       completion: `${prompt}\n    return a + b`,
       subject: verified.subject,
       scopes: verified.scopes,
     });
-  } catch (error) {
-    if (error instanceof TokenVerificationError) {
-      log('gateway', `rejected: ${error.code}`);
-      sendJson(res, error.code === 'ERR_TOKEN_SCOPE' ? 403 : 401, {
-        error: error.code,
-        message: error.message,
-      });
-    } else if (error instanceof JwksFetchError) {
-      sendJson(res, 503, { error: error.code, message: error.message });
-    } else {
-      sendJson(res, 500, { error: 'internal_error' });
-    }
-  }
-});
-const gatewayUrl = await listen(gateway);
+  },
+);
+const gateway = await listen(gatewayApp);
+const gatewayUrl = gateway.origin;
 log('gateway', `listening on ${gatewayUrl}, trusting issuer ${issuer}`);
 
 // --- The backend calls the gateway. ---------------------------------------------------------------
 async function complete(description, tokenOptions) {
-  const token = new AiAccessToken({
-    subject: 'user-42',
-    issuer,
-    signingKey: ring,
-    ...tokenOptions,
-  });
+  const token =
+    typeof tokenOptions === 'string'
+      ? tokenOptions
+      : new AiAccessToken({
+          subject: 'user-42',
+          issuer,
+          signingKey: ring,
+          ...tokenOptions,
+        }).encoded();
   log('backend', `POST /v2/code/completions with ${description}`);
   const response = await fetch(`${gatewayUrl}/v2/code/completions`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${token.encoded()}`, 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     body: JSON.stringify({ prompt: 'def add(a, b):' }),
   });
   const body = await response.json();
@@ -143,10 +118,18 @@ async function complete(description, tokenOptions) {
 
 let statuses;
 try {
+  // The editor's side: the tokens endpoint answers { access_token, expires_in, created_at }.
+  const tokens = await fetch(`${issuer}/api/v4/code_suggestions/tokens`, {
+    method: 'POST',
+    headers: { cookie: 'session=editor' },
+  });
+  const { access_token: accessToken, expires_in: expiresIn } = await tokens.json();
+  log('editor', `POST /api/v4/code_suggestions/tokens: ${tokens.status}, expires_in ${expiresIn}`);
   statuses = [
-    await complete('a new token (scopes code_suggestions, duo_chat)', {
-      scopes: ['code_suggestions', 'duo_chat'],
-    }),
+    await complete(
+      'the token from the tokens endpoint (scopes code_suggestions, duo_chat)',
+      accessToken,
+    ),
     await complete(`a legacy token (audience ${LEGACY_CODE_SUGGESTIONS_AUDIENCE})`, {
       scopes: ['duo_chat'],
       audience: LEGACY_CODE_SUGGESTIONS_AUDIENCE,
@@ -154,7 +137,7 @@ try {
     await complete('a token without the code_suggestions scope', { scopes: ['duo_chat'] }),
   ];
 } finally {
-  await Promise.all([close(gateway), close(backend)]);
+  await Promise.all([close(gateway.server), close(backend.server)]);
   log('example', 'both servers stopped');
 }
 

@@ -10,12 +10,15 @@ const run = promisify(execFile);
 
 beforeAll(() => {
   const entry = join(root, 'dist', 'index.js');
-  if (!existsSync(entry) || !readFileSync(entry, 'utf8').includes('createRemoteKeySet')) {
+  if (
+    !existsSync(join(root, 'dist', 'express', 'index.js')) ||
+    !readFileSync(entry, 'utf8').includes('createTokenEndpoint')
+  ) {
     throw new Error('dist/ is missing or stale: run `npm run build` (npm test does) before jest');
   }
 });
 
-it('starts a backend and a gateway, verifies over HTTP, prints the answers and exits 0', async () => {
+it('starts a backend and a gateway on Express, verifies over HTTP, prints the answers and exits 0', async () => {
   // Generous timeout: other test suites may be loading the machine.
   const { stdout } = await run(process.execPath, [join(root, 'examples', 'gateway.mjs')], {
     cwd: root,
@@ -39,7 +42,9 @@ it('starts a backend and a gateway, verifies over HTTP, prints the answers and e
   expect(stdout).toContain(
     'gateway  accepted user-42: audience gitlab-code-suggestions (legacy), scopes ["code_suggestions"]',
   );
-  expect(stdout).toContain('gateway  rejected: ERR_TOKEN_SCOPE');
+  expect(stdout).toContain('editor   POST /api/v4/code_suggestions/tokens: 200, expires_in 3600');
+  // The guard's own RFC 6750 answer; the route never runs.
+  expect(stdout).toContain('backend  403 {"error":"insufficient_scope","code":"ERR_TOKEN_SCOPE"}');
   const answers = lines.filter((line) => /^backend\s+\d{3} /.test(line));
   expect(answers.map((line) => line.split(/\s+/)[1])).toEqual(['200', '200', '403']);
   expect(answers[0]).toContain('"completion":"def add(a, b):\\n    return a + b"');
