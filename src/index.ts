@@ -82,6 +82,7 @@ export {
   type SqliteServiceAccessTokenStoreOptions,
 } from './service-access-token/sqlite-store';
 export { ENV_DB_KEY, type EncryptionKeyInput } from './service-access-token/encryption';
+export type { DecryptionErrorHandler } from './service-access-token/row-encryption';
 export {
   syncServiceAccessToken,
   type SyncServiceAccessTokenOptions,

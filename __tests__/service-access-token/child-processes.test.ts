@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { TokenCipher } from '../../src/service-access-token/encryption';
-import { associatedData } from '../../src/service-access-token/sqlite-store';
+import { RowCipher } from '../../src/service-access-token/row-encryption';
 import { buildPackage } from '../helpers/build-package';
 
 // These tests run the BUILT package in separate Node processes, as an application would.
@@ -245,19 +245,28 @@ describe('two processes sharing one SQLite file', () => {
     const db = new Database(filename, { readonly: true });
     const rows = db
       .prepare(
-        'SELECT encrypted_token, encrypted_token_iv, expires_at FROM service_access_tokens ORDER BY expires_at',
+        'SELECT id, row_uid, encrypted_token, encrypted_token_iv, expires_at FROM service_access_tokens ORDER BY expires_at',
       )
-      .all() as { encrypted_token: Buffer; encrypted_token_iv: Buffer; expires_at: number }[];
+      .all() as {
+      id: number;
+      row_uid: Buffer;
+      encrypted_token: Buffer;
+      encrypted_token_iv: Buffer;
+      expires_at: number;
+    }[];
     db.close();
-    const cipher = TokenCipher.fromOption(key);
+    const cipher = new RowCipher(TokenCipher.fromOption(key), 'service_access_tokens', false);
     expect(
       rows.map((row) => ({
         expiresAt: row.expires_at,
-        token: cipher.decrypt(
-          { ciphertext: row.encrypted_token, iv: row.encrypted_token_iv },
-          associatedData(row.expires_at),
-          'row',
-        ),
+        token: cipher.decrypt({
+          id: row.id,
+          rowUid: row.row_uid,
+          ciphertext: row.encrypted_token,
+          iv: row.encrypted_token_iv,
+          expiresAt: row.expires_at,
+          expiresAtType: 'integer',
+        }).token.token,
       })),
     ).toEqual(expected.map(({ expiresAt, token }) => ({ expiresAt, token })));
   }, 120_000);
