@@ -82,7 +82,50 @@ function createLegacyTable(filename: string, category = 'category INTEGER NOT NU
   CREATE INDEX index_${TABLE}_on_category_and_expires_at ON ${TABLE} (category, expires_at);`);
 }
 
-describeStoreContract('SqliteServiceAccessTokenStore', () => openStore());
+describeStoreContract(
+  'SqliteServiceAccessTokenStore',
+  () => openStore(),
+  ({ onError }) => {
+    const filename = freshFile();
+    const store = openStore({ filename, onError });
+    const db = connect(filename);
+    return Promise.resolve({
+      store,
+      raw: {
+        all: () =>
+          Promise.resolve(
+            (
+              db
+                .prepare(
+                  `SELECT id, row_uid, encrypted_token, encrypted_token_iv, expires_at FROM ${TABLE} ORDER BY id`,
+                )
+                .all() as (Row & { id: number; row_uid: Buffer | null })[]
+            ).map((row) => ({
+              id: row.id,
+              rowUid: row.row_uid,
+              ciphertext: row.encrypted_token,
+              iv: row.encrypted_token_iv,
+              expiresAt: row.expires_at,
+            })),
+          ),
+        update: (id, changes) => {
+          const columns = {
+            rowUid: 'row_uid',
+            ciphertext: 'encrypted_token',
+            iv: 'encrypted_token_iv',
+            expiresAt: 'expires_at',
+          } as const;
+          for (const [key, value] of Object.entries(changes)) {
+            db.prepare(
+              `UPDATE ${TABLE} SET ${columns[key as keyof typeof columns]} = ? WHERE id = ?`,
+            ).run(value, id);
+          }
+          return Promise.resolve();
+        },
+      },
+    });
+  },
+);
 
 describe('SqliteServiceAccessTokenStore: the database file', () => {
   it('creates the table in a file, in WAL mode, and keeps tokens across reopening', async () => {

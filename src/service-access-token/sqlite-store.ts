@@ -25,6 +25,20 @@ import {
 } from './service-access-token';
 import { settle } from './settle';
 import type { ServiceAccessTokenStore } from './store';
+import {
+  DEFAULT_SERVICE_ACCESS_TOKENS_TABLE,
+  LEGACY_CATEGORY_COLUMN,
+  LEGACY_CODE_SUGGESTIONS_CATEGORY,
+  REQUIRED_COLUMNS,
+  ROW_UID_COLUMN,
+  TABLE_NAME,
+  quoteIdentifier,
+} from './token-table';
+
+export {
+  DEFAULT_SERVICE_ACCESS_TOKENS_TABLE,
+  LEGACY_CODE_SUGGESTIONS_CATEGORY,
+} from './token-table';
 
 /**
  * Options of `new SqliteServiceAccessTokenStore(options)`.
@@ -60,39 +74,6 @@ export interface SqliteServiceAccessTokenStoreOptions {
   onError?: DecryptionErrorHandler | undefined;
 }
 
-/**
- * The table's default name.
- *
- * @example
- * ```ts
- * new SqliteServiceAccessTokenStore({ filename, tableName: DEFAULT_SERVICE_ACCESS_TOKENS_TABLE });
- * ```
- */
-export const DEFAULT_SERVICE_ACCESS_TOKENS_TABLE = 'service_access_tokens';
-
-/**
- * The value a legacy `category` column held for every row: `code_suggestions`, stored as 1. The
- * store writes it only where the column still exists and demands a value.
- *
- * @example
- * ```ts
- * LEGACY_CODE_SUGGESTIONS_CATEGORY; // 1
- * ```
- */
-export const LEGACY_CODE_SUGGESTIONS_CATEGORY = 1;
-
-const LEGACY_CATEGORY_COLUMN = 'category';
-const ROW_UID_COLUMN = 'row_uid';
-const REQUIRED_COLUMNS = [
-  'id',
-  'encrypted_token',
-  'encrypted_token_iv',
-  'expires_at',
-  'created_at',
-  'updated_at',
-] as const;
-// The name is interpolated into SQL (identifiers cannot be bound), so it is held to a plain shape.
-const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 const OPTION_NAMES: ReadonlySet<string> = new Set([
   'filename',
   'encryptionKey',
@@ -500,10 +481,6 @@ function createPrivately(filename: string): void {
   } finally {
     closeSync(fd);
   }
-}
-
-function quoteIdentifier(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
 }
 
 function validateOptions(options: SqliteServiceAccessTokenStoreOptions): {
