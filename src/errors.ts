@@ -44,7 +44,8 @@ export type TokenVerificationErrorCode =
   | 'ERR_TOKEN_AUDIENCE'
   | 'ERR_TOKEN_ISSUER'
   | 'ERR_TOKEN_SCOPE'
-  | 'ERR_TOKEN_CLAIMS';
+  | 'ERR_TOKEN_CLAIMS'
+  | 'ERR_TOKEN_HEADER_MISMATCH';
 
 /**
  * Base class of every error this package throws on purpose. Match on `code`, which is stable

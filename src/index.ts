@@ -132,3 +132,11 @@ export {
 } from './issuer/ai-access-token-issuer';
 export type { IssueRequest } from './issuer/cache-key';
 export { InvalidMigrationOptionError } from './errors';
+// The gateway's request headers (issue 18).
+export { gatewayHeaders, type GatewayHeadersOptions } from './gateway/gateway-headers';
+export {
+  checkGatewayHeaders,
+  type CheckGatewayHeadersOptions,
+  type RequestHeaders,
+  type SeatCountMismatch,
+} from './gateway/check-gateway-headers';

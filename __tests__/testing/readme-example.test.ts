@@ -1,4 +1,4 @@
-// The complete example test of the README's "Testing your code" section, with imports pointed at
+// The complete example test of docs/testing.md, with imports pointed at
 // src. Keep the two in step: this proves the example passes.
 import type { SigningKey } from '../../src/keys/signing-key';
 import type { Clock } from '../../src/time';

@@ -20,15 +20,20 @@ function loadAlias(): AliasModule {
   return loaded!;
 }
 
-// Observes process.emitWarning (calling through to Node's own implementation).
+// The expected DeprecationWarnings are asserted, not printed: every test of this file runs with
+// process.emitWarning captured (each fresh module copy would otherwise print the warning once).
+let emitWarning: jest.SpiedFunction<typeof process.emitWarning>;
+beforeEach(() => {
+  emitWarning = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+});
+afterEach(() => {
+  emitWarning.mockRestore();
+});
+
 function warningsDuring(fn: () => void): unknown[][] {
-  const spy = jest.spyOn(process, 'emitWarning');
-  try {
-    fn();
-    return spy.mock.calls;
-  } finally {
-    spy.mockRestore();
-  }
+  emitWarning.mockClear();
+  fn();
+  return [...emitWarning.mock.calls];
 }
 
 describe('CodeSuggestionsAccessToken (deprecated alias)', () => {

@@ -120,7 +120,7 @@ interface ResolvedIssuerOptions {
  * Mints AI access tokens and reuses them: the object a backend keeps for its lifetime.
  *
  * `issue(request)` returns a cached token for the same subject, scope set (any order), realm,
- * audience, extra claims and signing key while it has more than `refreshBeforeSeconds` left to
+ * audience, typed claims (instance id, seat count, third-party flag), extra claims and signing key while it has more than `refreshBeforeSeconds` left to
  * live, and mints a new one otherwise. A reused token's `iat` is in the past — it is the token
  * minted earlier, not a new one. The cache is a least-recently-used map of at most `maxEntries`
  * tokens. `issueAsync(request)` signs off the event loop, and concurrent calls for the same
@@ -276,6 +276,9 @@ export class AiAccessTokenIssuer {
       signingKey: key,
       gitlabRealm: request.gitlabRealm,
       audience: request.audience,
+      instanceId: request.instanceId,
+      duoSeatCount: request.duoSeatCount,
+      thirdPartyAiFeaturesEnabled: request.thirdPartyAiFeaturesEnabled,
       expiresIn,
       extraClaims: request.extraClaims,
       // The time this call was checked against the cache is the token's `iat`.

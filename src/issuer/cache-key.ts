@@ -10,8 +10,8 @@ import { describe } from '../time';
 
 /**
  * What {@link AiAccessTokenIssuer.issue} mints a token for. Two requests with the same subject,
- * the same set of scopes (in any order), realm, audience and extra claims (as JSON values, key
- * order ignored) share one cached token.
+ * the same set of scopes (in any order), realm, audience, instance id, seat count, third-party
+ * flag and extra claims (as JSON values, key order ignored) share one cached token.
  *
  * @example
  * ```ts
@@ -27,6 +27,12 @@ export interface IssueRequest {
   gitlabRealm?: GitlabRealm | undefined;
   /** Becomes `aud`. Default `'gitlab-ai-gateway'`. */
   audience?: string | readonly string[] | undefined;
+  /** Becomes `gitlab_instance_id`, as for `AiAccessToken`. */
+  instanceId?: string | undefined;
+  /** Becomes `duo_seat_count` (a decimal string), as for `AiAccessToken`. */
+  duoSeatCount?: number | undefined;
+  /** Becomes `third_party_ai_features_enabled`, as for `AiAccessToken`. */
+  thirdPartyAiFeaturesEnabled?: boolean | undefined;
   /** More claims, as for `AiAccessToken`. */
   extraClaims?: JsonObject | undefined;
 }
@@ -37,6 +43,9 @@ export interface NormalisedRequest {
   readonly scopes: readonly string[];
   readonly gitlabRealm: GitlabRealm;
   readonly audience: string | readonly string[];
+  readonly instanceId: string | undefined;
+  readonly duoSeatCount: number | undefined;
+  readonly thirdPartyAiFeaturesEnabled: boolean | undefined;
   readonly extraClaims: JsonObject | undefined;
   /** Identifies the token: equal for requests that would mint equal claims under `keyTag`. */
   readonly cacheKey: string;
@@ -47,6 +56,9 @@ const REQUEST_FIELDS: ReadonlySet<string> = new Set([
   'scopes',
   'gitlabRealm',
   'audience',
+  'instanceId',
+  'duoSeatCount',
+  'thirdPartyAiFeaturesEnabled',
   'extraClaims',
 ]);
 
@@ -116,8 +128,50 @@ export function normaliseRequest(keyTag: string, request: IssueRequest): Normali
   // keys. The key is built, hashed and compared on every cache hit, so it is kept short: length
   // prefixes instead of JSON.stringify, one letter for the realm and the default audience.
   const realmKey = gitlabRealm === GITLAB_REALM_SAAS ? 's' : 'm';
-  const cacheKey = `${keyTag} ${realmKey}${lengthPrefixed(subject)}${audienceKey}${listKey(scopes)}${extraKey}`;
-  return { subject, scopes, gitlabRealm, audience, extraClaims, cacheKey };
+  const { instanceId, duoSeatCount, thirdPartyAiFeaturesEnabled } = fields;
+  // The typed claims come last, each tagged with its own letter, and only when given: the key of
+  // a request without them is unchanged.
+  let typedKey = '';
+  if (instanceId !== undefined) {
+    if (typeof instanceId !== 'string') {
+      throw new InvalidClaimError(
+        'instanceId',
+        `instanceId must be a non-empty string; got ${describe(instanceId)}`,
+      );
+    }
+    typedKey += `i${lengthPrefixed(instanceId)}`;
+  }
+  if (duoSeatCount !== undefined) {
+    if (typeof duoSeatCount !== 'number') {
+      throw new InvalidClaimError(
+        'duoSeatCount',
+        `duoSeatCount must be a whole number from 0 to ${Number.MAX_SAFE_INTEGER}; got ${describe(duoSeatCount)}`,
+      );
+    }
+    // -0 and 0 mint the same "0", and print the same here.
+    typedKey += `c${String(duoSeatCount)};`;
+  }
+  if (thirdPartyAiFeaturesEnabled !== undefined) {
+    if (typeof thirdPartyAiFeaturesEnabled !== 'boolean') {
+      throw new InvalidClaimError(
+        'thirdPartyAiFeaturesEnabled',
+        `thirdPartyAiFeaturesEnabled must be true or false; got ${describe(thirdPartyAiFeaturesEnabled)}`,
+      );
+    }
+    typedKey += thirdPartyAiFeaturesEnabled ? 'T' : 'F';
+  }
+  const cacheKey = `${keyTag} ${realmKey}${lengthPrefixed(subject)}${audienceKey}${listKey(scopes)}${extraKey}${typedKey}`;
+  return {
+    subject,
+    scopes,
+    gitlabRealm,
+    audience,
+    instanceId,
+    duoSeatCount,
+    thirdPartyAiFeaturesEnabled,
+    extraClaims,
+    cacheKey,
+  };
 }
 
 function lengthPrefixed(value: string): string {

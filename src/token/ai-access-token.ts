@@ -1,13 +1,19 @@
 import { addSeconds } from 'date-fns/addSeconds';
 import { fromUnixTime } from 'date-fns/fromUnixTime';
 import { subSeconds } from 'date-fns/subSeconds';
-import { NOT_BEFORE_SECONDS } from '../constants';
+import { NOT_BEFORE_SECONDS, type GitlabRealm } from '../constants';
 import { InvalidClaimError } from '../errors';
 import { KeyRing } from '../keys/key-ring';
 import { defaultSigningKey, SigningKey } from '../keys/signing-key';
 import { readClock, toEpochSeconds } from '../time';
 import type { AiAccessTokenHeader, AiAccessTokenPayload } from './claims';
-import { headerFor, signCompact, signCompactAsync, signingInput } from './encode';
+import {
+  assertTokenLength,
+  headerFor,
+  signCompact,
+  signCompactAsync,
+  signingInput,
+} from './encode';
 import {
   resolveTokenOptions,
   type AiAccessTokenOptions,
@@ -46,6 +52,8 @@ export class AiAccessToken {
   readonly expiresAt: Date;
   readonly #options: ResolvedTokenOptions;
   #encoded: string | undefined;
+  // The signing input last built, with its key: built (and its length checked) once per key.
+  #prepared: { readonly key: SigningKey; readonly input: string } | undefined;
   // The one signature in flight from encodedAsync(), shared by concurrent callers.
   #encoding: Promise<string> | undefined;
 
@@ -64,6 +72,8 @@ export class AiAccessToken {
     this.issuedAt = fromUnixTime(toEpochSeconds(now));
     this.notBefore = subSeconds(this.issuedAt, NOT_BEFORE_SECONDS);
     this.expiresAt = addSeconds(this.issuedAt, this.#options.expiresIn);
+    // With the key known now, a token too long to verify is refused here rather than at encode.
+    if (this.#options.signingKey !== null) this.#signingInput(this.signingKey());
   }
 
   /** The subject (`sub`). */
@@ -76,9 +86,31 @@ export class AiAccessToken {
     return this.#options.scopes;
   }
 
+  /** Which kind of deployment the token is for (`gitlab_realm`). */
+  get gitlabRealm(): GitlabRealm {
+    return this.#options.gitlabRealm;
+  }
+
+  /** The instance id (`gitlab_instance_id`), or `undefined` when not given. */
+  get instanceId(): string | undefined {
+    return this.#options.instanceId;
+  }
+
+  /** The Duo seat count (`duo_seat_count`, a decimal string in the token), or `undefined`. */
+  get duoSeatCount(): number | undefined {
+    const text = this.#options.duoSeatCount;
+    return text === undefined ? undefined : Number(text);
+  }
+
+  /** `third_party_ai_features_enabled`, or `undefined` when not given. */
+  get thirdPartyAiFeaturesEnabled(): boolean | undefined {
+    return this.#options.thirdPartyAiFeaturesEnabled;
+  }
+
   /**
-   * The claims, exactly `{ jti, aud, iss, sub, iat, nbf, exp, gitlab_realm, scopes, ...extraClaims }`,
-   * with times in whole seconds. Needs no key. Returns a fresh copy on every call.
+   * The claims, exactly `{ jti, aud, iss, sub, iat, nbf, exp, gitlab_realm, scopes, ...extraClaims }`
+   * (with `gitlab_instance_id`, `duo_seat_count` and `third_party_ai_features_enabled` after
+   * `scopes` when their options are given), with times in whole seconds. Needs no key. Returns a fresh copy on every call.
    *
    * @example
    * ```ts
@@ -101,7 +133,8 @@ export class AiAccessToken {
   // needs no defensive copies, which payload() makes for callers.
   #claims(): AiAccessTokenPayload {
     const { audience, issuer, subject, gitlabRealm, scopes, extraClaims } = this.#options;
-    return {
+    const { instanceId, duoSeatCount, thirdPartyAiFeaturesEnabled } = this.#options;
+    const claims: AiAccessTokenPayload = {
       jti: this.id,
       aud: audience as string | string[],
       iss: issuer,
@@ -111,8 +144,23 @@ export class AiAccessToken {
       exp: toEpochSeconds(this.expiresAt),
       gitlab_realm: gitlabRealm,
       scopes: scopes as string[],
-      ...extraClaims,
     };
+    // Written only when given: a token without them is byte-for-byte what it was before.
+    if (instanceId !== undefined) claims.gitlab_instance_id = instanceId;
+    if (duoSeatCount !== undefined) claims.duo_seat_count = duoSeatCount;
+    if (thirdPartyAiFeaturesEnabled !== undefined) {
+      claims.third_party_ai_features_enabled = thirdPartyAiFeaturesEnabled;
+    }
+    return Object.assign(claims, extraClaims);
+  }
+
+  #signingInput(key: SigningKey): string {
+    const prepared = this.#prepared;
+    if (prepared !== undefined && prepared.key === key) return prepared.input;
+    const input = signingInput(key, this.#claims());
+    assertTokenLength(input, key);
+    this.#prepared = { key, input };
+    return input;
   }
 
   /**
@@ -142,7 +190,7 @@ export class AiAccessToken {
   encoded(): string {
     if (this.#encoded === undefined) {
       const key = this.signingKey();
-      this.#encoded = signCompact(signingInput(key, this.#claims()), key.privateKey);
+      this.#encoded = signCompact(this.#signingInput(key), key.privateKey);
     }
     return this.#encoded;
   }
@@ -167,7 +215,7 @@ export class AiAccessToken {
     let input: string;
     try {
       key = this.signingKey();
-      input = signingInput(key, this.#claims());
+      input = this.#signingInput(key);
     } catch (error: unknown) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }

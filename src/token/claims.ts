@@ -37,8 +37,8 @@ export interface AiAccessTokenHeader {
 }
 
 /**
- * The payload of a minted token: exactly these claims, plus any `extraClaims`. Times are whole
- * seconds since the epoch.
+ * The payload of a minted token: exactly these claims (the three optional ones only when their
+ * option is given), plus any `extraClaims`. Times are whole seconds since the epoch.
  *
  * @example
  * ```ts
@@ -64,6 +64,15 @@ export interface AiAccessTokenPayload {
   gitlab_realm: GitlabRealm;
   /** The features the token grants, e.g. `['code_suggestions']`. */
   scopes: string[];
-  /** Extra claims given through `extraClaims`. */
-  [claim: string]: JsonValue;
+  /** The instance the token is for (option `instanceId`); absent unless given. */
+  gitlab_instance_id?: string;
+  /** The instance's Duo seats as a decimal string, e.g. `"7"` (option `duoSeatCount`); absent unless given. */
+  duo_seat_count?: string;
+  /** Whether third-party AI features are enabled (option `thirdPartyAiFeaturesEnabled`); absent unless given. */
+  third_party_ai_features_enabled?: boolean;
+  /**
+   * Extra claims given through `extraClaims`. (`undefined` only so that the optional claims above
+   * can be declared; a payload never holds `undefined`.)
+   */
+  [claim: string]: JsonValue | undefined;
 }

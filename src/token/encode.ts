@@ -1,5 +1,7 @@
 import { sign, type KeyObject } from 'node:crypto';
+import { InvalidClaimError } from '../errors';
 import type { SigningKey } from '../keys/signing-key';
+import { MAX_TOKEN_LENGTH } from '../verify/decode';
 import type { AiAccessTokenHeader } from './claims';
 
 // RS256 = RSASSA-PKCS1-v1_5 with SHA-256, which is what `crypto.sign('sha256', …)` does with an RSA
@@ -34,6 +36,24 @@ export function signingInput(key: SigningKey, payload: object): string {
     headerSegments.set(key, header);
   }
   return `${header}.${base64urlJson(payload)}`;
+}
+
+/**
+ * Refuses a signing input whose token would be longer than {@link MAX_TOKEN_LENGTH}, which every
+ * verifier of this package refuses unread. The signature's length follows from the modulus
+ * (RSASSA-PKCS1-v1_5 signs to exactly the modulus' bytes), so the check needs no signature.
+ *
+ * @throws {@link InvalidClaimError} naming `extraClaims`, the only unbounded part of a token.
+ */
+export function assertTokenLength(input: string, key: SigningKey): void {
+  const signatureChars = Math.ceil((Math.ceil(key.modulusLength / 8) * 4) / 3);
+  const length = input.length + 1 + signatureChars;
+  if (length > MAX_TOKEN_LENGTH) {
+    throw new InvalidClaimError(
+      'extraClaims',
+      `extraClaims make the token ${length} characters long; verifiers accept at most ${MAX_TOKEN_LENGTH} (MAX_TOKEN_LENGTH), so shorten extraClaims`,
+    );
+  }
 }
 
 /** Signs `input` on the calling thread and returns the compact JWT `input.signature`. */

@@ -60,7 +60,25 @@ export interface AiAccessTokenOptions {
   audience?: string | readonly string[] | undefined;
   /** Lifetime in whole seconds, 1 to 86400. Default 3600. */
   expiresIn?: number | undefined;
-  /** More claims; names the package owns (`jti`, `aud`, `iss`, `sub`, `iat`, `nbf`, `exp`, `gitlab_realm`, `scopes`) are refused. */
+  /**
+   * The instance the token is for. Becomes `gitlab_instance_id`, which later gateways compare
+   * with the `X-Gitlab-Instance-Id` request header (see `gatewayHeaders`). A non-empty string.
+   */
+  instanceId?: string | undefined;
+  /**
+   * The instance's number of Duo seats, a whole number from 0. Becomes `duo_seat_count` as a
+   * decimal string (`7` → `"7"`): later gateways hold the claim as text and compare it with the
+   * `X-Gitlab-Duo-Seat-Count` header, so a JSON number would never match.
+   */
+  duoSeatCount?: number | undefined;
+  /** Whether third-party AI features are enabled. Becomes `third_party_ai_features_enabled`, a JSON boolean. */
+  thirdPartyAiFeaturesEnabled?: boolean | undefined;
+  /**
+   * More claims. Refused: names the package owns (`jti`, `aud`, `iss`, `sub`, `iat`, `nbf`,
+   * `exp`, `gitlab_realm`, `scopes`), the claims of the typed options above
+   * (`gitlab_instance_id`, `duo_seat_count`, `third_party_ai_features_enabled`), and `at_hash`,
+   * which makes the gateway's JWT library reject the token.
+   */
   extraClaims?: JsonObject | undefined;
   /** The clock. Default: the real one. */
   now?: Clock | undefined;
@@ -77,6 +95,10 @@ export interface ResolvedTokenOptions {
   readonly gitlabRealm: GitlabRealm;
   readonly audience: string | readonly string[];
   readonly expiresIn: number;
+  readonly instanceId: string | undefined;
+  /** The claim's text form, e.g. `"7"`. */
+  readonly duoSeatCount: string | undefined;
+  readonly thirdPartyAiFeaturesEnabled: boolean | undefined;
   readonly extraClaims: Readonly<JsonObject>;
   readonly now: Clock;
   readonly generateId: () => string;
@@ -90,12 +112,34 @@ const OPTION_NAMES: readonly string[] = Object.freeze([
   'gitlabRealm',
   'audience',
   'expiresIn',
+  'instanceId',
+  'duoSeatCount',
+  'thirdPartyAiFeaturesEnabled',
   'extraClaims',
   'now',
   'generateId',
 ]);
 
 const MAX_CLAIM_DEPTH = 32;
+
+/**
+ * Claims a typed option writes, with that option: `extraClaims` may not set them, so each has one
+ * checked spelling (a string `"false"` would read as true at the gateway).
+ */
+export const TYPED_CLAIM_OPTIONS: Readonly<Record<string, string>> = Object.freeze({
+  gitlab_instance_id: 'instanceId',
+  duo_seat_count: 'duoSeatCount',
+  third_party_ai_features_enabled: 'thirdPartyAiFeaturesEnabled',
+});
+
+/**
+ * Claim names that make the gateway's JWT library (python-jose) reject a token it would
+ * otherwise accept. Its `jwt.decode` validates `iat`, `nbf`, `exp` (must be numbers), `aud`
+ * (string or list of strings), `sub` and `jti` (strings) and `at_hash`; the others are
+ * claims the package owns already. `at_hash` fails always: the gateway passes no access token
+ * for it to be compared with.
+ */
+export const RECEIVER_REJECTED_CLAIMS: readonly string[] = Object.freeze(['at_hash']);
 
 /** Validates every option once, at construction, and applies the defaults. */
 export function resolveTokenOptions(
@@ -118,6 +162,15 @@ export function resolveTokenOptions(
       MAX_EXPIRES_IN_SECONDS,
       'seconds',
     ),
+    instanceId:
+      options.instanceId === undefined
+        ? undefined
+        : nonEmptyString('instanceId', options.instanceId),
+    duoSeatCount: resolveSeatCount(options.duoSeatCount),
+    thirdPartyAiFeaturesEnabled: optionalBoolean(
+      'thirdPartyAiFeaturesEnabled',
+      options.thirdPartyAiFeaturesEnabled,
+    ),
     extraClaims: resolveExtraClaims(options.extraClaims),
     now: functionOption('now', options.now) ?? systemClock,
     generateId: functionOption('generateId', options.generateId) ?? uuidv4,
@@ -132,6 +185,26 @@ function nonEmptyString(option: string, value: unknown): string {
     );
   }
   return value;
+}
+
+function resolveSeatCount(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw new InvalidClaimError(
+      'duoSeatCount',
+      `duoSeatCount must be a whole number from 0 to ${Number.MAX_SAFE_INTEGER}; got ${describe(value)}`,
+    );
+  }
+  // -0 passes isSafeInteger; String(-0) is "0", the text the gateway's header would carry.
+  return String(value);
+}
+
+function optionalBoolean(option: string, value: unknown): boolean | undefined {
+  if (value === undefined || typeof value === 'boolean') return value;
+  throw new InvalidClaimError(
+    option,
+    `${option} must be true or false; got ${describe(value)}${typeof value === 'string' ? ' (a string, which the gateway would read as true)' : ''}`,
+  );
 }
 
 function stringList(option: string, value: unknown): readonly string[] {
@@ -205,6 +278,21 @@ function resolveExtraClaims(value: unknown): Readonly<JsonObject> {
     );
   }
   for (const name of Object.keys(value)) {
+    const typedOption = Object.hasOwn(TYPED_CLAIM_OPTIONS, name)
+      ? TYPED_CLAIM_OPTIONS[name]
+      : undefined;
+    if (typedOption !== undefined) {
+      throw new InvalidClaimError(
+        `extraClaims.${name}`,
+        `extraClaims must not set ${JSON.stringify(name)}: use the typed option ${typedOption}, which checks its type`,
+      );
+    }
+    if (RECEIVER_REJECTED_CLAIMS.includes(name)) {
+      throw new InvalidClaimError(
+        `extraClaims.${name}`,
+        `extraClaims must not set ${JSON.stringify(name)}: the gateway's JWT library rejects a token carrying it (it expects an access token to compare it with)`,
+      );
+    }
     if (RESERVED_CLAIMS.includes(name)) {
       throw new InvalidClaimError(
         `extraClaims.${name}`,

@@ -51,6 +51,16 @@ export function checkClaims(
   const aud = audienceList(own(payload, 'aud'));
   const realm = gitlabRealm(own(payload, 'gitlab_realm'));
   const claimedScopes = scopeList(own(payload, 'scopes'));
+  const instanceId = instanceIdClaim(own(payload, 'gitlab_instance_id'));
+  const duoSeatCount = seatCountClaim(own(payload, 'duo_seat_count'));
+  const thirdParty = own(payload, 'third_party_ai_features_enabled');
+  if (thirdParty !== undefined && typeof thirdParty !== 'boolean') {
+    // The gateway reads it by truthiness, so "false" would grant what it seems to refuse.
+    throw fail(
+      'ERR_TOKEN_CLAIMS',
+      `token third_party_ai_features_enabled must be true or false; got ${describe(thirdParty)}`,
+    );
+  }
 
   if (rules.issuers !== null && (iss === undefined || !rules.issuers.includes(iss))) {
     throw fail(
@@ -104,6 +114,9 @@ export function checkClaims(
     scopes,
     audience,
     legacy,
+    instanceId,
+    duoSeatCount,
+    thirdPartyAiFeaturesEnabled: thirdParty,
   });
 }
 
@@ -155,12 +168,35 @@ function audienceList(value: unknown): readonly string[] {
   );
 }
 
-function gitlabRealm(value: unknown): GitlabRealm {
+export function gitlabRealm(value: unknown): GitlabRealm {
   if (value === undefined) return GITLAB_REALM_SAAS;
   if (value === GITLAB_REALM_SAAS || value === GITLAB_REALM_SELF_MANAGED) return value;
   throw fail(
     'ERR_TOKEN_CLAIMS',
     `token gitlab_realm must be '${GITLAB_REALM_SAAS}' or '${GITLAB_REALM_SELF_MANAGED}'; got ${describe(value)}`,
+  );
+}
+
+export function instanceIdClaim(value: unknown): string | undefined {
+  if (value === undefined || (typeof value === 'string' && value.length > 0)) return value;
+  throw fail(
+    'ERR_TOKEN_CLAIMS',
+    `token gitlab_instance_id must be a non-empty string; got ${describe(value)}`,
+  );
+}
+
+// Decimal digits without a leading zero: the one spelling that equals the gateway's header text.
+const SEAT_COUNT = /^(?:0|[1-9][0-9]{0,15})$/;
+
+export function seatCountClaim(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'string' && SEAT_COUNT.test(value)) {
+    const count = Number(value);
+    if (Number.isSafeInteger(count)) return count;
+  }
+  throw fail(
+    'ERR_TOKEN_CLAIMS',
+    `token duo_seat_count must be a whole number written as a decimal string, e.g. "7"; got ${describe(value)}`,
   );
 }
 

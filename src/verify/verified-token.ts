@@ -35,6 +35,11 @@ export interface VerifiedTokenClaims {
   readonly nbf?: number;
   readonly gitlab_realm?: GitlabRealm;
   readonly scopes?: readonly string[];
+  /** A non-empty string when present. */
+  readonly gitlab_instance_id?: string;
+  /** A whole number written in decimal (`"7"`) when present. */
+  readonly duo_seat_count?: string;
+  readonly third_party_ai_features_enabled?: boolean;
   readonly [claim: string]: unknown;
 }
 
@@ -67,4 +72,10 @@ export interface VerifiedAiAccessToken {
   readonly audience: string;
   /** `true` when `audience` is the legacy `gitlab-code-suggestions`. */
   readonly legacy: boolean;
+  /** `gitlab_instance_id`, or `undefined` when the token has none. */
+  readonly instanceId: string | undefined;
+  /** `duo_seat_count` as a number (the claim is a decimal string), or `undefined` when absent. */
+  readonly duoSeatCount: number | undefined;
+  /** `third_party_ai_features_enabled`, or `undefined` when the token has none. */
+  readonly thirdPartyAiFeaturesEnabled: boolean | undefined;
 }

@@ -19,6 +19,9 @@ const OPTIONS = {
   realm: { type: 'string' },
   ttl: { type: 'string' },
   audience: { type: 'string', multiple: true },
+  'instance-id': { type: 'string' },
+  'duo-seat-count': { type: 'string' },
+  'third-party-ai-features': { type: 'string' },
   claim: { type: 'string', multiple: true },
   json: { type: 'boolean' },
 } as const;
@@ -32,6 +35,9 @@ const FLAGS = {
   gitlabRealm: '--realm',
   audience: '--audience',
   expiresIn: '--ttl',
+  instanceId: '--instance-id',
+  duoSeatCount: '--duo-seat-count',
+  thirdPartyAiFeaturesEnabled: '--third-party-ai-features',
   extraClaims: '--claim',
 };
 
@@ -61,6 +67,11 @@ Options:
       --realm R           gitlab_realm: saas (default) or self-managed
       --ttl SECONDS       lifetime, a whole number from 1 to ${MAX_EXPIRES_IN_SECONDS} (default 3600)
       --audience A        aud (default gitlab-ai-gateway); repeat for several audiences
+      --instance-id ID    gitlab_instance_id: the instance the token is for
+      --duo-seat-count N  duo_seat_count: the instance's Duo seats, a whole number from 0
+                          (written into the token as the string "N", as gateways compare it)
+      --third-party-ai-features true|false
+                          third_party_ai_features_enabled, a JSON boolean
       --claim NAME=VALUE  an extra claim; repeatable. VALUE is parsed as JSON when it parses
                           (3, true, null, ["a"], {"k":1}, "quoted"), else taken as a string
       --json              print { token, header, claims, expiresAt } as JSON
@@ -93,6 +104,15 @@ Example:
         gitlabRealm: values.realm as GitlabRealm | undefined,
         audience: audience?.length === 1 ? audience[0] : audience,
         expiresIn: values.ttl === undefined ? undefined : parseTtl(values.ttl),
+        instanceId: values['instance-id'],
+        duoSeatCount:
+          values['duo-seat-count'] === undefined
+            ? undefined
+            : parseSeatCount(values['duo-seat-count']),
+        thirdPartyAiFeaturesEnabled:
+          values['third-party-ai-features'] === undefined
+            ? undefined
+            : parseBoolean('--third-party-ai-features', values['third-party-ai-features']),
         extraClaims,
         now,
       });
@@ -126,6 +146,22 @@ function parseTtl(text: string): number {
     );
   }
   return Number(text);
+}
+
+// Digits only: "1e3" or "0x10" would be numbers to Number() but are not a seat count as typed.
+function parseSeatCount(text: string): number {
+  if (!/^\d+$/.test(text.trim())) {
+    throw new CliUsageError(
+      `--duo-seat-count must be a whole number from 0; got ${describe(text)}`,
+    );
+  }
+  return Number(text);
+}
+
+function parseBoolean(flag: string, text: string): boolean {
+  if (text === 'true') return true;
+  if (text === 'false') return false;
+  throw new CliUsageError(`${flag} must be true or false; got ${describe(text)}`);
 }
 
 function parseClaims(items: readonly string[]): JsonObject | undefined {
