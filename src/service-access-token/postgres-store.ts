@@ -286,7 +286,8 @@ export class PostgresServiceAccessTokenStore implements ServiceAccessTokenStore 
   }
 
   /**
-   * {@inheritDoc ServiceAccessTokenStore.latestActive}
+   * The active token (`expiresAt > now`) that expires last, or `null` when there is none. Ties
+   * go to the token saved last.
    *
    * A row that fails to decrypt is skipped and reported; this rejects with
    * `ServiceAccessTokenDecryptionError` only when active rows exist and none of them decrypts.
@@ -370,10 +371,9 @@ export class PostgresServiceAccessTokenStore implements ServiceAccessTokenStore 
   }
 
   /**
-   * {@inheritDoc ServiceAccessTokenStore.close}
-   *
-   * Ends the pool only if the store created it (from `connectionString`); a `pool` that was
-   * passed in is left to its owner.
+   * Releases the store's resources. Idempotent; every other method rejects afterwards. Ends the
+   * pool only if the store created it (from `connectionString`); a `pool` that was passed in is
+   * left to its owner.
    */
   async close(): Promise<void> {
     if (this.#closed) return;

@@ -263,7 +263,8 @@ export class SqliteServiceAccessTokenStore implements ServiceAccessTokenStore {
   }
 
   /**
-   * {@inheritDoc ServiceAccessTokenStore.latestActive}
+   * The active token (`expiresAt > now`) that expires last, or `null` when there is none. Ties
+   * go to the token saved last.
    *
    * A row that fails to decrypt is skipped and reported; this rejects with
    * `ServiceAccessTokenDecryptionError` only when active rows exist and none of them decrypts.
