@@ -380,8 +380,8 @@ export type JwksFetchReason =
  * A remote key set could not get keys from an issuer: discovery or JWKS timed out, failed,
  * answered garbage or named another issuer (`reason` says which; `url` is the URL at fault).
  * Passed to `onError` while older keys are still in use; `verifyAiAccessTokenAsync` rejects with
- * it (reason `'no-keys'`, that issuer's last failure as `cause`) only when the token's issuer has
- * no key at all.
+ * it (reason `'no-keys'`, that issuer's last failure as `cause`) when the token's issuer has no
+ * key at all, or no cached key with the token's `kid` while its last fetch failed.
  * It means "cannot verify now" (answer 503), not "bad token" (401).
  *
  * @example
