@@ -1,4 +1,4 @@
-import { formatDistanceStrict } from 'date-fns/formatDistanceStrict';
+import type { formatDistanceStrict as FormatDistanceStrict } from 'date-fns/formatDistanceStrict';
 import { fromUnixTime } from 'date-fns/fromUnixTime';
 import { getUnixTime } from 'date-fns/getUnixTime';
 import { isValid } from 'date-fns/isValid';
@@ -13,6 +13,24 @@ import { InvalidClaimError } from './errors';
  * ```
  */
 export type Clock = () => Date;
+
+let formatDistanceStrictFn: typeof FormatDistanceStrict | undefined;
+
+/**
+ * date-fns' `formatDistanceStrict`, required on first use: it brings the en-US locale (16 files),
+ * which only error messages and the CLI print, so no process pays for it at start-up.
+ */
+export function formatDistanceStrict(
+  ...args: Parameters<typeof FormatDistanceStrict>
+): ReturnType<typeof FormatDistanceStrict> {
+  formatDistanceStrictFn ??= // eslint-disable-next-line @typescript-eslint/no-require-imports
+  (
+    require('date-fns/formatDistanceStrict') as {
+      formatDistanceStrict: typeof FormatDistanceStrict;
+    }
+  ).formatDistanceStrict;
+  return formatDistanceStrictFn(...args);
+}
 
 /** The real clock. */
 export const systemClock: Clock = () => new Date();
