@@ -23,12 +23,13 @@ let formatDistanceStrictFn: typeof FormatDistanceStrict | undefined;
 export function formatDistanceStrict(
   ...args: Parameters<typeof FormatDistanceStrict>
 ): ReturnType<typeof FormatDistanceStrict> {
-  formatDistanceStrictFn ??= // eslint-disable-next-line @typescript-eslint/no-require-imports
-  (
-    require('date-fns/formatDistanceStrict') as {
+  if (formatDistanceStrictFn === undefined) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const module = require('date-fns/formatDistanceStrict') as {
       formatDistanceStrict: typeof FormatDistanceStrict;
-    }
-  ).formatDistanceStrict;
+    };
+    formatDistanceStrictFn = module.formatDistanceStrict;
+  }
   return formatDistanceStrictFn(...args);
 }
 
