@@ -78,7 +78,11 @@ export class AiAccessToken {
     this.notBefore = subSeconds(this.issuedAt, NOT_BEFORE_SECONDS);
     this.expiresAt = addSeconds(this.issuedAt, this.#options.expiresIn);
     // With the key known now, a token too long to verify is refused here rather than at encode.
-    if (this.#options.signingKey !== null) this.#signingInput(this.signingKey());
+    // A schedule whose first key is not active yet is refused at encode, like a missing key.
+    const configured = this.#options.signingKey;
+    if (configured !== null && !(configured instanceof KeySchedule && !configured.signsAt(now))) {
+      this.#signingInput(this.signingKey());
+    }
   }
 
   /** The subject (`sub`). */
