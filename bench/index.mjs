@@ -8,7 +8,9 @@
 // under the same machine load. The table shows the median over rounds.
 import { createRequire } from 'node:module';
 import { sign as cryptoSign, verify as cryptoVerify } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import http from 'node:http';
 import { availableParallelism, cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -17,7 +19,7 @@ const require = createRequire(import.meta.url);
 const lib = require('../dist/index.js');
 const jwt = require('jsonwebtoken');
 const jose = require('jose');
-const { createSigner } = require('fast-jwt');
+const { createSigner, createVerifier } = require('fast-jwt');
 
 const args = process.argv.slice(2);
 const asJson = args.includes('--json');
@@ -31,6 +33,7 @@ const REQUEST = { subject: 'user-42', scopes: ['code_suggestions', 'duo_chat'] }
 const key = lib.SigningKey.generate();
 const pem = key.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
 const jwksDocument = lib.jwks(key);
+const publicPem = key.publicKey.export({ format: 'pem', type: 'spki' }).toString();
 
 const newToken = () => new lib.AiAccessToken({ ...REQUEST, issuer: ISSUER, signingKey: key });
 const sample = newToken();
@@ -386,6 +389,52 @@ const verifyPaths = [
       }
     : null,
   {
+    name: 'verifier, cache hit',
+    note: 'createAiAccessTokenVerifier({ cache }): exp/nbf checked at the clock, no signature',
+    n: VERIFY_N,
+    batch: (() => {
+      const verify = lib.createAiAccessTokenVerifier({
+        keys: jwksDocument,
+        issuer: ISSUER,
+        cache: { maxEntries: 1000 },
+      });
+      verify(token);
+      return syncBatch(() => verify(token));
+    })(),
+  },
+  {
+    name: 'fast-jwt verifier, no cache',
+    note: 'createVerifier({ key: PEM, algorithms: RS256 })',
+    n: VERIFY_N,
+    batch: (() => {
+      const verify = createVerifier({ key: publicPem, algorithms: ['RS256'] });
+      return syncBatch(() => verify(token));
+    })(),
+  },
+  {
+    name: 'fast-jwt verifier, cache hit',
+    note: 'createVerifier({ ..., cache: true })',
+    n: VERIFY_N,
+    batch: (() => {
+      const verify = createVerifier({ key: publicPem, algorithms: ['RS256'], cache: true });
+      verify(token);
+      return syncBatch(() => verify(token));
+    })(),
+  },
+  {
+    name: '  breakdown: jsonwebtoken alone',
+    note: 'what the miss path calls: jwt.verify, signature only (time checks and key-type check off)',
+    n: VERIFY_N,
+    batch: syncBatch(() =>
+      jwt.verify(token, key.publicKey, {
+        algorithms: ['RS256'],
+        ignoreExpiration: true,
+        ignoreNotBefore: true,
+        allowInvalidAsymmetricKeyTypes: true,
+      }),
+    ),
+  },
+  {
     name: 'jose jwtVerify (v5)',
     note: 'createLocalJWKSet (verifies in the thread pool), awaited one at a time',
     n: VERIFY_N,
@@ -521,8 +570,43 @@ async function measureRemoteWhileDown() {
   };
 }
 
+// --- cold start: require() in fresh processes ----------------------------------------------------
+
+// Each child times its own require() of one entry; the two entries alternate, so both see the same
+// machine load. Medians, because a fresh process on a shared machine is sometimes descheduled.
+const REQUIRE_RUNS = 21;
+function measureRequire() {
+  const time = (entry) =>
+    Number(
+      execFileSync(
+        process.execPath,
+        [
+          '-e',
+          `const t = process.hrtime.bigint(); require(${JSON.stringify(entry)}); process.stdout.write(String(Number(process.hrtime.bigint() - t) / 1e6));`,
+        ],
+        { encoding: 'utf8' },
+      ),
+    );
+  const ours = [];
+  const joses = [];
+  const entry = require.resolve('../dist/index.js');
+  const joseEntry = require.resolve('jose');
+  for (let run = 0; run < REQUIRE_RUNS; run++) {
+    if (run % 2 === 0) {
+      ours.push(time(entry));
+      joses.push(time(joseEntry));
+    } else {
+      joses.push(time(joseEntry));
+      ours.push(time(entry));
+    }
+  }
+  const median = (values) => values.sort((a, b) => a - b)[values.length >> 1];
+  return { ours: median(ours), jose: median(joses) };
+}
+
 // --- run ---------------------------------------------------------------------------------------
 
+const loadBefore = loadavg();
 const signing = await compare(signFloor, signPaths);
 const concurrency = await measureConcurrency();
 const hits = measureIssuerHits();
@@ -533,6 +617,9 @@ const verification = await compare(
 );
 const memory = await measureCacheMemory();
 const remote = await measureRemoteWhileDown();
+const requireTimes = measureRequire();
+const loadAfter = loadavg();
+const verifyRow = (name) => verification.rows.find((row) => row.name === name);
 
 const encodedRow = signing.rows[0];
 const rows = [
@@ -570,6 +657,12 @@ const rows = [
   },
   verification.floor,
   ...verification.rows,
+  {
+    name: 'require() main entry, fresh process',
+    note: `median of ${REQUIRE_RUNS}; ratio to require('jose') (${requireTimes.jose.toFixed(1)} ms), interleaved`,
+    us: requireTimes.ours * 1000,
+    ratio: requireTimes.ours / requireTimes.jose,
+  },
   {
     name: 'verifyAiAccessTokenAsync, other down',
     note: `remote keys, cached kid; the other issuer down in ${remote.perMode.length} ways; median per mode`,
@@ -619,6 +712,32 @@ const targets = [
     value: `${keySource.ratio.toFixed(3)}x (${keySource.schedule.toFixed(2)} vs ${keySource.ring.toFixed(2)} µs per hit)`,
     pass: keySource.ratio <= 1.05,
   },
+  {
+    target: 'verified-token cache hit <= 0.10x crypto.verify',
+    value: `${verifyRow('verifier, cache hit').ratio.toFixed(4)}x (fast-jwt cache hit ${verifyRow('fast-jwt verifier, cache hit').ratio.toFixed(4)}x)`,
+    pass: verifyRow('verifier, cache hit').ratio <= 0.1,
+  },
+  {
+    target: 'miss (createAiAccessTokenVerifier) <= 1.5x crypto.verify',
+    value: `${verifyRow('verifyAiAccessToken').ratio.toFixed(3)}x; of which jsonwebtoken alone ${verifyRow('  breakdown: jsonwebtoken alone').ratio.toFixed(3)}x, everything else ${(verifyRow('verifyAiAccessToken').ratio - verifyRow('  breakdown: jsonwebtoken alone').ratio).toFixed(3)}x; fast-jwt no cache ${verifyRow('fast-jwt verifier, no cache').ratio.toFixed(3)}x`,
+    pass: verifyRow('verifyAiAccessToken').ratio <= 1.5,
+  },
+  {
+    target: "require() of the main entry <= 1.0x require('jose')",
+    value: `${(requireTimes.ours / requireTimes.jose).toFixed(3)}x (${requireTimes.ours.toFixed(1)} vs ${requireTimes.jose.toFixed(1)} ms, medians of ${REQUIRE_RUNS})`,
+    pass: requireTimes.ours <= requireTimes.jose,
+  },
+  memory === null
+    ? {
+        target: 'issuer cache <= 1,000 bytes per token at 10,000 tokens',
+        value: 'n/a (run node --expose-gc)',
+        pass: null,
+      }
+    : {
+        target: 'issuer cache <= 1,000 bytes per token at 10,000 tokens',
+        value: `${Math.round(memory.heapBytes / memory.tokens)} bytes per token`,
+        pass: memory.heapBytes / memory.tokens <= 1000,
+      },
   memory === null
     ? {
         target: `${CACHED_TOKENS} cached tokens < 20 MB heap`,
@@ -646,6 +765,11 @@ const machine = {
   date: new Date().toISOString().slice(0, 10),
   rounds: ROUNDS,
   threadpool: Number(process.env.UV_THREADPOOL_SIZE ?? 4),
+  // The machine may be shared: figures taken under load are noisier, and ratios less so.
+  loadAverage: {
+    before: loadBefore.map((value) => +value.toFixed(2)),
+    after: loadAfter.map((value) => +value.toFixed(2)),
+  },
 };
 
 if (asJson) {
@@ -655,6 +779,9 @@ if (asJson) {
   const widths = [38, 10, 9, 9];
   console.log(
     `ai-access-token bench — Node ${machine.node}, ${machine.cores} cores (${machine.cpu}), ${machine.date}, ${ROUNDS} rounds`,
+  );
+  console.log(
+    `load average (1/5/15 min): ${machine.loadAverage.before.join(' ')} before, ${machine.loadAverage.after.join(' ')} after`,
   );
   console.log('');
   console.log(

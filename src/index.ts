@@ -50,10 +50,15 @@ export { decodeJwt, MAX_TOKEN_LENGTH, type DecodedJwt } from './verify/decode';
 export { createAiAccessTokenVerifier, verifyAiAccessToken } from './verify/verify-ai-access-token';
 export {
   MAX_CLOCK_TOLERANCE_SECONDS,
+  type AiAccessTokenVerifierOptions,
   type VerifyAiAccessTokenOptions,
   type VerifyClaimsOptions,
 } from './verify/verify-options';
 export type { JsonWebKeyInput, JwksDocument, VerificationKeys } from './verify/verification-keys';
+export {
+  MAX_VERIFIED_TOKEN_CACHE_ENTRIES,
+  type VerifiedTokenCacheOptions,
+} from './verify/verified-token-cache';
 export type {
   VerifiedAiAccessToken,
   VerifiedTokenClaims,

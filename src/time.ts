@@ -1,4 +1,3 @@
-import { formatDistanceStrict } from 'date-fns/formatDistanceStrict';
 import { fromUnixTime } from 'date-fns/fromUnixTime';
 import { getUnixTime } from 'date-fns/getUnixTime';
 import { isValid } from 'date-fns/isValid';
@@ -13,6 +12,31 @@ import { InvalidClaimError } from './errors';
  * ```
  */
 export type Clock = () => Date;
+
+// Spelled out rather than taken from date-fns' types, which the declarations of this package would
+// then import (and some consumers' module settings cannot resolve).
+type FormatDistanceStrict = (
+  date: Date,
+  baseDate: Date,
+  options?: { addSuffix?: boolean; roundingMethod?: 'floor' | 'ceil' | 'round' },
+) => string;
+
+let formatDistanceStrictFn: FormatDistanceStrict | undefined;
+
+/**
+ * date-fns' `formatDistanceStrict`, required on first use: it brings the en-US locale (16 files),
+ * which only error messages and the CLI print, so no process pays for it at start-up.
+ */
+export function formatDistanceStrict(...args: Parameters<FormatDistanceStrict>): string {
+  if (formatDistanceStrictFn === undefined) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const module = require('date-fns/formatDistanceStrict') as {
+      formatDistanceStrict: FormatDistanceStrict;
+    };
+    formatDistanceStrictFn = module.formatDistanceStrict;
+  }
+  return formatDistanceStrictFn(...args);
+}
 
 /** The real clock. */
 export const systemClock: Clock = () => new Date();

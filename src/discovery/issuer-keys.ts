@@ -116,6 +116,11 @@ export class IssuerKeys {
     return this.#inFlight;
   }
 
+  /** See {@link RemoteIssuerStatus.generation}; read by the verified-token cache on every hit. */
+  get generation(): number {
+    return this.#generation;
+  }
+
   status(): RemoteIssuerStatus {
     return Object.freeze({
       issuer: this.issuer,

@@ -8,6 +8,7 @@ import { describe, readClock, type Clock } from '../time';
 import { AiAccessToken } from '../token/ai-access-token';
 import { resolveTokenOptions, type SigningKeyInput } from '../token/options';
 import { normaliseRequest, type IssueRequest, type NormalisedRequest } from './cache-key';
+import { flatString } from './flat-string';
 import { LruCache } from './lru-cache';
 
 /**
@@ -97,10 +98,12 @@ const OPTION_NAMES: readonly string[] = Object.freeze([
 
 interface CachedToken {
   readonly encoded: string;
-  /** `nbf` in milliseconds: before it (a clock set back) the token is not yet valid. */
-  readonly validFromMs: number;
-  /** `exp - refreshBeforeSeconds` in milliseconds: from then on a new token is minted. */
-  readonly refreshAtMs: number;
+  // Whole seconds, not milliseconds: small integers are stored in the object itself, where a
+  // millisecond time would be a separate 16-byte heap number, twice per cached token.
+  /** `nbf`: before it (a clock set back) the token is not yet valid. */
+  readonly validFrom: number;
+  /** `exp - refreshBeforeSeconds`: from then on a new token is minted. */
+  readonly refreshAt: number;
 }
 
 interface PreparedRequest {
@@ -180,9 +183,7 @@ export class AiAccessTokenIssuer {
     if (cached !== undefined) return cached;
     this.#misses += 1;
     const token = this.#mint(normalised, key, now);
-    const encoded = token.encoded();
-    this.#store(normalised.cacheKey, key.kid, token, encoded);
-    return encoded;
+    return this.#store(normalised.cacheKey, key.kid, token, token.encoded());
   }
 
   /**
@@ -221,10 +222,9 @@ export class AiAccessTokenIssuer {
     let signing: Promise<string>;
     try {
       const token = this.#mint(normalised, key, now);
-      signing = token.encodedAsync().then((encoded) => {
-        this.#store(cacheKey, key.kid, token, encoded);
-        return encoded;
-      });
+      signing = token
+        .encodedAsync()
+        .then((encoded) => this.#store(cacheKey, key.kid, token, encoded));
     } catch (error: unknown) {
       signing = Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
@@ -266,7 +266,7 @@ export class AiAccessTokenIssuer {
 
   #lookup(cacheKey: string, nowMs: number): string | undefined {
     const entry = this.#cache.get(cacheKey);
-    if (entry === undefined || nowMs < entry.validFromMs || nowMs >= entry.refreshAtMs) {
+    if (entry === undefined || nowMs < entry.validFrom * 1000 || nowMs >= entry.refreshAt * 1000) {
       return undefined;
     }
     this.#hits += 1;
@@ -293,14 +293,17 @@ export class AiAccessTokenIssuer {
     });
   }
 
-  #store(cacheKey: string, kid: string, token: AiAccessToken, encoded: string): void {
+  /** Caches `encoded` (as a flat copy, which it returns) unless the key rotated meanwhile. */
+  #store(cacheKey: string, kid: string, token: AiAccessToken, encoded: string): string {
     // A flight that outlived a rotation must not put an old-key token back.
-    if (kid !== this.#kid) return;
-    this.#cache.set(cacheKey, {
-      encoded,
-      validFromMs: token.notBefore.getTime(),
-      refreshAtMs: token.expiresAt.getTime() - this.#options.refreshBeforeMs,
+    if (kid !== this.#kid) return encoded;
+    const flat = flatString(encoded);
+    this.#cache.set(flatString(cacheKey), {
+      encoded: flat,
+      validFrom: token.notBefore.getTime() / 1000,
+      refreshAt: (token.expiresAt.getTime() - this.#options.refreshBeforeMs) / 1000,
     });
+    return flat;
   }
 }
 

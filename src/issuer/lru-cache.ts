@@ -64,6 +64,14 @@ export class LruCache<K, V> {
     }
   }
 
+  /** Forgets the entry for `key`, if any. */
+  delete(key: K): void {
+    const node = this.#nodes.get(key);
+    if (node === undefined) return;
+    this.#unlink(node);
+    this.#nodes.delete(key);
+  }
+
   /** Forgets every entry. */
   clear(): void {
     this.#nodes.clear();

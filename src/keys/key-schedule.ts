@@ -1,10 +1,9 @@
-import { formatDistanceStrict } from 'date-fns/formatDistanceStrict';
 import { isValid } from 'date-fns/isValid';
 import { parseISO } from 'date-fns/parseISO';
 import { MAX_EXPIRES_IN_SECONDS } from '../constants';
 import { InvalidClaimError, InvalidKeyScheduleError, NoSigningKeyError } from '../errors';
 import { assertKnownOptions, functionOption, wholeNumberOption } from '../option-checks';
-import { describe, readClock, systemClock, type Clock } from '../time';
+import { describe, formatDistanceStrict, readClock, systemClock, type Clock } from '../time';
 import type { Jwks } from './jwk';
 import { KeyRing } from './key-ring';
 import { readKeyScheduleFile } from './key-schedule-file';

@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { v4 as uuidv4 } from 'uuid';
+import type { v4 as UuidV4 } from 'uuid';
 import {
   AI_GATEWAY_AUDIENCE,
   ENV_ISSUER,
@@ -176,7 +176,7 @@ export function resolveTokenOptions(
     ),
     extraClaims: resolveExtraClaims(options.extraClaims),
     now: functionOption('now', options.now) ?? systemClock,
-    generateId: functionOption('generateId', options.generateId) ?? uuidv4,
+    generateId: functionOption('generateId', options.generateId) ?? randomJwtId,
   };
 }
 
@@ -367,4 +367,14 @@ function deepFreeze<T>(value: T): T {
     Object.freeze(value);
   }
   return value;
+}
+
+let uuidv4: typeof UuidV4 | undefined;
+
+// uuid's entry loads every version it implements (21 files); required at the first mint that
+// needs a jti rather than when the package is imported.
+function randomJwtId(): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  uuidv4 ??= (require('uuid') as { v4: typeof UuidV4 }).v4;
+  return uuidv4();
 }

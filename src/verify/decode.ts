@@ -95,7 +95,13 @@ function base64urlSegment(name: string, text: string): Buffer {
   return bytes;
 }
 
-function jsonObjectSegment(name: string, text: string): Record<string, unknown> {
+/**
+ * One segment of a compact JWS parsed strictly, as {@link decodeJwt} parses the header and
+ * payload: canonical base64url of UTF-8 JSON of an object.
+ *
+ * @throws {@link TokenVerificationError} `ERR_TOKEN_MALFORMED`.
+ */
+export function jsonObjectSegment(name: string, text: string): Record<string, unknown> {
   if (text.length === 0) throw malformed(`${name} segment is empty`);
   const bytes = base64urlSegment(name, text);
   let value: unknown;

@@ -1,6 +1,8 @@
 import { KeyObject, createPublicKey } from 'node:crypto';
 import { InvalidClaimError, TokenVerificationError } from '../errors';
+import type { Jwks } from '../keys/jwk';
 import { KeyRing } from '../keys/key-ring';
+import { KeySchedule } from '../keys/key-schedule';
 import { MIN_MODULUS_LENGTH, SigningKey } from '../keys/signing-key';
 import { describe } from '../time';
 
@@ -38,15 +40,18 @@ export interface JwksDocument {
 
 /**
  * Every form `verifyAiAccessToken` accepts as `keys`: a JWKS document, a {@link KeyRing}, a
- * {@link SigningKey}, a `crypto.KeyObject` (public, or private whose public half is used), or PEM
- * text (a public key, a certificate, or a private key whose public half is used).
+ * {@link SigningKey}, a {@link KeySchedule} (the keys it publishes at the verifier's clock, so a
+ * retired key stops verifying when it retires), a `crypto.KeyObject` (public, or private whose
+ * public half is used), or PEM text (a public key, a certificate, or a private key whose public
+ * half is used).
  *
  * @example
  * ```ts
  * const keys: VerificationKeys = ring.jwks();
  * ```
  */
-export type VerificationKeys = JwksDocument | KeyRing | SigningKey | KeyObject | string;
+export type VerificationKeys =
+  JwksDocument | KeyRing | SigningKey | KeySchedule | KeyObject | string;
 
 /**
  * A public key the verifier trusts. `kid` is `undefined` for a key that came without one (a bare
@@ -192,6 +197,31 @@ function resolvePem(pem: string): readonly VerificationKey[] {
     pemCache.set(pem, resolved);
   }
   return resolved;
+}
+
+const scheduleKeys = new WeakMap<Jwks, readonly VerificationKey[]>();
+
+/**
+ * The keys `schedule` publishes at `at`: its JWKS at that time, as the schedule's own public key
+ * objects (nothing parsed), computed once per phase of the schedule.
+ *
+ * @example
+ * ```ts
+ * const trusted = scheduleKeysAt(schedule, readClock(rules.now)); // [] before the first publication
+ * ```
+ */
+export function scheduleKeysAt(schedule: KeySchedule, at: Date): readonly VerificationKey[] {
+  const jwks = schedule.jwksAt(at);
+  let keys = scheduleKeys.get(jwks);
+  if (keys === undefined) {
+    keys = Object.freeze(
+      schedule.entries
+        .filter(({ key }) => jwks.keys.some((jwk) => jwk.kid === key.kid))
+        .map(({ key }) => Object.freeze({ kid: key.kid, key: key.publicKey })),
+    );
+    scheduleKeys.set(jwks, keys);
+  }
+  return keys;
 }
 
 function publicRsaKey(key: KeyObject): KeyObject {

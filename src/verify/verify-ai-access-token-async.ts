@@ -1,8 +1,17 @@
 import type { IssuerKeys } from '../discovery/issuer-keys';
 import { HttpRemoteKeySet, type RemoteKeySet } from '../discovery/remote-key-set';
 import { InvalidClaimError, JwksFetchError, TokenVerificationError } from '../errors';
-import { describe } from '../time';
+import { describe, readClock } from '../time';
+import { checkClaims } from './check-claims';
 import { decodeJwt } from './decode';
+import { verifyLean } from './lean-verify';
+import {
+  cachedRemoteVerification,
+  rememberRemoteVerification,
+  remoteTokenCache,
+  type RemoteVerification,
+} from './remote-token-cache';
+import type { VerifiedTokenCache, VerifiedTokenCacheOptions } from './verified-token-cache';
 import type { VerifiedAiAccessToken } from './verified-token';
 import {
   candidateKeys,
@@ -34,6 +43,15 @@ import type { VerificationKey, VerificationKeys } from './verification-keys';
 export interface VerifyAiAccessTokenAsyncOptions extends VerifyClaimsOptions {
   /** A remote key set from `createRemoteKeySet`, or any key form `verifyAiAccessToken` takes. */
   keys: RemoteKeySet | VerificationKeys;
+  /**
+   * With a remote key set only: remember tokens that verified, in a cache that belongs to the key
+   * set (created by the first call that passes this option; every call must pass the same
+   * `maxEntries`). A token seen again is not verified again: its claims are checked against the
+   * call's options, and its key must still be in its issuer's key set (a refresh that removes the
+   * key drops the token). Rejections are never remembered. For local keys, use
+   * `createAiAccessTokenVerifier({ keys, cache })`.
+   */
+  cache?: VerifiedTokenCacheOptions | undefined;
 }
 
 /**
@@ -83,14 +101,17 @@ export async function verifyAiAccessTokenAsync(
 ): Promise<VerifiedAiAccessToken> {
   const keys: unknown = (options as Partial<VerifyAiAccessTokenAsyncOptions> | null)?.keys;
   if (!(keys instanceof HttpRemoteKeySet)) {
+    if ((options as { cache?: unknown } | null)?.cache !== undefined) {
+      throw new InvalidClaimError(
+        'cache',
+        'cache is kept per remote key set; with local keys, use createAiAccessTokenVerifier({ keys, cache }), which keeps it for its lifetime',
+      );
+    }
     // Local keys: the synchronous verifier does everything; this function only makes it a Promise.
     return verifyAiAccessToken(token, options as VerifyAiAccessTokenOptions);
   }
-  return verifyWithRemoteKeys(
-    token,
-    keys,
-    bindIssuers(resolveClaimOptions(options, ['keys']), keys),
-  );
+  const rules = bindIssuers(resolveClaimOptions(options, ['keys', 'cache']), keys);
+  return verifyWithRemoteKeys(token, keys, rules, remoteTokenCache(keys, options.cache));
 }
 
 /**
@@ -107,20 +128,38 @@ export function createRemoteKeySetVerifier(
       `keys must come from createRemoteKeySet; got ${describe(keys)}`,
     );
   }
-  const rules = bindIssuers(resolveClaimOptions(options, ['keys']), keys);
-  return (token) => verifyWithRemoteKeys(token, keys, rules);
+  const rules = bindIssuers(resolveClaimOptions(options, ['keys', 'cache']), keys);
+  const cache = remoteTokenCache(keys, options.cache);
+  return (token) => verifyWithRemoteKeys(token, keys, rules, cache);
 }
 
 async function verifyWithRemoteKeys(
   token: unknown,
   keys: HttpRemoteKeySet,
   rules: BoundClaimOptions,
+  cache: VerifiedTokenCache<RemoteVerification> | undefined,
 ): Promise<VerifiedAiAccessToken> {
+  if (cache !== undefined && typeof token === 'string') {
+    const remembered = cachedRemoteVerification(cache, token, rules);
+    if (remembered !== undefined) return remembered;
+  }
   const decoded = guardVerification(() => decodeJwt(token));
   const { kid } = guardVerification(() => checkHeader(decoded.header));
   const issuerKeys = guardVerification(() => keysOfIssuer(decoded.payload, keys, rules.issuers));
   const known = issuerKeys.cached(kid) ?? (await keysAfterFetch(issuerKeys, kid));
   const candidates = guardVerification(() => candidateKeys(kid, known));
+  if (cache !== undefined) {
+    // The fast path names the key that verified, which the cache must watch.
+    const lean = verifyLean(token, known);
+    if (lean !== undefined) {
+      // Outside the guard: a broken clock is the caller's bug, not a bad token.
+      const now = readClock(rules.now);
+      const result = guardVerification(() => checkClaims(lean.header, lean.payload, rules, now));
+      const verification = { header: lean.header, payload: lean.payload, kid, issuerKeys };
+      rememberRemoteVerification(cache, token as string, verification, result, lean.key);
+      return result;
+    }
+  }
   // rules.issuers is never null here, so the claim check after the signature enforces the same
   // binding again: result.issuer can only be one of the key set's issuers.
   return verifyDecoded(decoded, candidates, rules);

@@ -4,10 +4,18 @@ import { readClock } from '../time';
 import { checkClaims } from './check-claims';
 import { checkHeader } from './check-header';
 import { decodeJwt, type DecodedJwt } from './decode';
-import { candidateKeys } from './verification-keys';
+import { verifyLean } from './lean-verify';
+import { candidateKeys, scheduleKeysAt, type VerificationKey } from './verification-keys';
 import type { VerifiedAiAccessToken } from './verified-token';
 import {
+  VerifiedTokenCache,
+  resolveCacheOption,
+  withinTime,
+  type CachedVerification,
+} from './verified-token-cache';
+import {
   resolveVerifyOptions,
+  type AiAccessTokenVerifierOptions,
   type ResolvedClaimOptions,
   type ResolvedVerifyOptions,
   type VerifyAiAccessTokenOptions,
@@ -62,10 +70,20 @@ export function verifyAiAccessToken(
  * returns only verifies. What a service keeps for its lifetime, where `verifyAiAccessToken` would
  * check the same options on every request.
  *
+ * With `cache: { maxEntries }` it remembers the tokens it accepted (a bounded LRU keyed by the
+ * whole token string, holding the frozen result): a token seen again is not verified again, only
+ * its `exp` and `nbf` (with the clock tolerance) are checked at the verifier's clock, and with a
+ * {@link KeySchedule} as `keys`, that the key which verified it is still published. Rejections
+ * are never remembered. The same token gives the same (frozen) result object on every hit.
+ *
  * @throws {@link InvalidClaimError} when an option breaks its rule; `error.option` names it.
  * @example
  * ```ts
- * const verify = createAiAccessTokenVerifier({ keys: jwks, requiredScopes: ['code_suggestions'] });
+ * const verify = createAiAccessTokenVerifier({
+ *   keys: jwks,
+ *   requiredScopes: ['code_suggestions'],
+ *   cache: { maxEntries: 10_000 },
+ * });
  * app.use((req, res, next) => {
  *   req.token = verify(req.headers.authorization?.replace(/^Bearer /, ''));
  *   next();
@@ -73,17 +91,89 @@ export function verifyAiAccessToken(
  * ```
  */
 export function createAiAccessTokenVerifier(
-  options: VerifyAiAccessTokenOptions,
+  options: AiAccessTokenVerifierOptions,
 ): (token: unknown) => VerifiedAiAccessToken {
-  const resolved = resolveVerifyOptions(options);
-  return (token) => verifyResolved(token, resolved);
+  const resolved = resolveVerifyOptions(options, ['cache']);
+  const maxEntries = resolveCacheOption((options as { cache?: unknown }).cache);
+  if (maxEntries === undefined) return (token) => verifyResolved(token, resolved);
+  const cache = new VerifiedTokenCache<VerifiedAiAccessToken>(maxEntries);
+  const tolerance = resolved.clockToleranceSeconds;
+  // Every other rule (issuer, audiences, scopes) depends only on the token and on this verifier's
+  // options, which are fixed: a result that passed them once passes them again.
+  return (token) => {
+    if (typeof token === 'string') {
+      const entry = cache.get(token);
+      if (entry !== undefined) {
+        const now = readClock(resolved.now);
+        if (
+          withinTime(entry, now.getTime() / 1000, tolerance) &&
+          stillTrusted(entry, resolved, now)
+        ) {
+          return entry.value;
+        }
+        // Expired, not yet valid at this clock, or its key left the key set: the full path
+        // decides (and throws the precise error); a failure is never remembered.
+        cache.delete(token);
+      }
+    }
+    const now = readClock(resolved.now);
+    const keys = keysAt(resolved, now);
+    const lean = verifyLean(token, keys);
+    if (lean === undefined) return verifyCarefully(token, keys, resolved, now);
+    const result = guardVerification(() => checkClaims(lean.header, lean.payload, resolved, now));
+    cache.set(token as string, {
+      value: result,
+      exp: result.claims.exp,
+      nbf: result.claims.nbf,
+      key: lean.key,
+      keys,
+    });
+    return result;
+  };
+}
+
+// A key set that is a constant array never changes; a schedule's changes at its events, and a key
+// is dropped at its retirement.
+function stillTrusted(
+  entry: CachedVerification<unknown>,
+  resolved: ResolvedVerifyOptions,
+  now: Date,
+): boolean {
+  if (resolved.schedule === undefined) return true;
+  const keys = scheduleKeysAt(resolved.schedule, now);
+  if (keys === entry.keys) return true;
+  if (!keys.some(({ key }) => key === entry.key)) return false;
+  entry.keys = keys;
+  return true;
+}
+
+function keysAt(resolved: ResolvedVerifyOptions, now: Date): readonly VerificationKey[] {
+  return resolved.schedule === undefined ? resolved.keys : scheduleKeysAt(resolved.schedule, now);
 }
 
 function verifyResolved(token: unknown, resolved: ResolvedVerifyOptions): VerifiedAiAccessToken {
-  const decoded = guardVerification(() => decodeJwt(token));
-  const { kid } = guardVerification(() => checkHeader(decoded.header));
-  const candidates = guardVerification(() => candidateKeys(kid, resolved.keys));
-  return verifyDecoded(decoded, candidates, resolved);
+  // Outside the guard: a broken clock is the caller's bug, not a bad token.
+  const now = readClock(resolved.now);
+  const keys = keysAt(resolved, now);
+  const lean = verifyLean(token, keys);
+  if (lean === undefined) return verifyCarefully(token, keys, resolved, now);
+  return guardVerification(() => checkClaims(lean.header, lean.payload, resolved, now));
+}
+
+// The path of every token the fast path did not accept: each step strict and separate, so the
+// error names exactly what is wrong.
+function verifyCarefully(
+  token: unknown,
+  keys: readonly VerificationKey[],
+  rules: ResolvedClaimOptions,
+  now: Date,
+): VerifiedAiAccessToken {
+  return guardVerification(() => {
+    const decoded = decodeJwt(token);
+    const { kid } = checkHeader(decoded.header);
+    verifySignature(decoded, candidateKeys(kid, keys));
+    return checkClaims(decoded.header, decoded.payload, rules, now);
+  });
 }
 
 /**

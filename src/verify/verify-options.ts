@@ -2,6 +2,8 @@ import { AI_GATEWAY_AUDIENCE, LEGACY_CODE_SUGGESTIONS_AUDIENCE } from '../consta
 import { InvalidClaimError } from '../errors';
 import { wholeNumberOption } from '../option-checks';
 import { describe, systemClock, type Clock } from '../time';
+import { KeySchedule } from '../keys/key-schedule';
+import type { VerifiedTokenCacheOptions } from './verified-token-cache';
 import {
   resolveVerificationKeys,
   type VerificationKey,
@@ -46,8 +48,28 @@ export interface VerifyClaimsOptions {
  * ```
  */
 export interface VerifyAiAccessTokenOptions extends VerifyClaimsOptions {
-  /** The trusted public keys: a JWKS, `KeyRing`, `SigningKey`, `KeyObject` or PEM text. */
+  /**
+   * The trusted public keys: a JWKS, `KeyRing`, `SigningKey`, `KeySchedule`, `KeyObject` or PEM
+   * text.
+   */
   keys: VerificationKeys;
+}
+
+/**
+ * Options of `createAiAccessTokenVerifier`: those of `verifyAiAccessToken`, plus a cache of
+ * verified tokens that only a long-lived verifier can keep.
+ *
+ * @example
+ * ```ts
+ * const options: AiAccessTokenVerifierOptions = { keys: ring.jwks(), cache: { maxEntries: 10_000 } };
+ * ```
+ */
+export interface AiAccessTokenVerifierOptions extends VerifyAiAccessTokenOptions {
+  /**
+   * Remember tokens that verified, keyed by the whole token string: a token seen again skips the
+   * signature check (`exp`, `nbf` and the key are checked again on every hit). Default: no cache.
+   */
+  cache?: VerifiedTokenCacheOptions | undefined;
 }
 
 /**
@@ -76,7 +98,10 @@ export interface ResolvedClaimOptions {
  * ```
  */
 export interface ResolvedVerifyOptions extends ResolvedClaimOptions {
+  /** The trusted keys; empty when `schedule` is set, whose keys depend on the time. */
   readonly keys: readonly VerificationKey[];
+  /** The schedule given as `keys`, evaluated at the verifier's clock on every verification. */
+  readonly schedule?: KeySchedule | undefined;
 }
 
 /**
@@ -162,14 +187,20 @@ export function resolveClaimOptions(
  * const { keys, audiences } = resolveVerifyOptions({ keys: ring });
  * ```
  */
-export function resolveVerifyOptions(options: VerifyAiAccessTokenOptions): ResolvedVerifyOptions {
-  const rules = resolveClaimOptions(options, ['keys']);
+export function resolveVerifyOptions(
+  options: VerifyAiAccessTokenOptions,
+  extraOptionNames: readonly string[] = [],
+): ResolvedVerifyOptions {
+  const rules = resolveClaimOptions(options, ['keys', ...extraOptionNames]);
   const keys: unknown = options.keys;
   if (keys === undefined) {
     throw new InvalidClaimError(
       'keys',
       'keys is required: a JWKS, KeyRing, SigningKey, public KeyObject or PEM public key',
     );
+  }
+  if (keys instanceof KeySchedule) {
+    return Object.freeze({ ...rules, keys: Object.freeze([]), schedule: keys });
   }
   return Object.freeze({ ...rules, keys: resolveVerificationKeys(keys) });
 }

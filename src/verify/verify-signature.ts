@@ -1,7 +1,8 @@
 import type { KeyObject } from 'node:crypto';
-import jwt from 'jsonwebtoken';
+import type jwt from 'jsonwebtoken';
 import { TokenVerificationError } from '../errors';
 import type { DecodedJwt } from './decode';
+import { jsonwebtoken } from './jsonwebtoken';
 
 // jsonwebtoken checks the signature only: the header was already checked (RS256, no crit, no
 // remote keys) and the claims are checked strictly afterwards by check-claims.ts, so its own
@@ -29,10 +30,11 @@ export function verifySignature(decoded: DecodedJwt, candidates: readonly KeyObj
   }
   // decodeJwt only accepts canonical base64url, so this is the token exactly as received.
   const token = `${decoded.signingInput}.${decoded.signature.toString('base64url')}`;
+  const { verify } = jsonwebtoken();
   let failure: unknown;
   for (const key of candidates) {
     try {
-      jwt.verify(token, key, SIGNATURE_ONLY);
+      verify(token, key, SIGNATURE_ONLY);
       return;
     } catch (cause) {
       failure = cause;
