@@ -97,7 +97,12 @@ const OPTION_NAMES: readonly string[] = Object.freeze([
 ]);
 
 interface CachedToken {
-  readonly encoded: string;
+  // The token is kept as its header segment, shared by every token of one key, and the rest:
+  // ~100 bytes less per cached token than one string. A hit joins them without copying.
+  /** `header.`: the same string object for every entry of a key. */
+  readonly head: string;
+  /** `payload.signature`, as a flat copy. */
+  readonly tail: string;
   // Whole seconds, not milliseconds: small integers are stored in the object itself, where a
   // millisecond time would be a separate 16-byte heap number, twice per cached token.
   /** `nbf`: before it (a clock set back) the token is not yet valid. */
@@ -149,6 +154,8 @@ interface ResolvedIssuerOptions {
 export class AiAccessTokenIssuer {
   readonly #options: ResolvedIssuerOptions;
   readonly #cache: LruCache<string, CachedToken>;
+  /** The header segment (with its dot) of the cached tokens, shared by their entries. */
+  #head: string | undefined;
   readonly #inFlight = new Map<string, Promise<string>>();
   #kid: string | undefined;
   // Stands for #kid in cache keys: a few characters instead of a 43-character thumbprint.
@@ -270,7 +277,7 @@ export class AiAccessTokenIssuer {
       return undefined;
     }
     this.#hits += 1;
-    return entry.encoded;
+    return entry.head + entry.tail;
   }
 
   #mint(request: NormalisedRequest, key: SigningKey, now: Date): AiAccessToken {
@@ -293,17 +300,22 @@ export class AiAccessTokenIssuer {
     });
   }
 
-  /** Caches `encoded` (as a flat copy, which it returns) unless the key rotated meanwhile. */
+  /** Caches `encoded` (as flat copies, which it returns joined) unless the key rotated meanwhile. */
   #store(cacheKey: string, kid: string, token: AiAccessToken, encoded: string): string {
     // A flight that outlived a rotation must not put an old-key token back.
     if (kid !== this.#kid) return encoded;
-    const flat = flatString(encoded);
-    this.#cache.set(flatString(cacheKey), {
-      encoded: flat,
+    const split = encoded.indexOf('.') + 1;
+    if (this.#head === undefined || !encoded.startsWith(this.#head)) {
+      this.#head = flatString(encoded.slice(0, split));
+    }
+    const entry: CachedToken = {
+      head: this.#head,
+      tail: flatString(encoded.slice(split)),
       validFrom: token.notBefore.getTime() / 1000,
       refreshAt: (token.expiresAt.getTime() - this.#options.refreshBeforeMs) / 1000,
-    });
-    return flat;
+    };
+    this.#cache.set(flatString(cacheKey), entry);
+    return entry.head + entry.tail;
   }
 }
 
