@@ -147,3 +147,7 @@ export {
   type KeyScheduleOptions,
   type ScheduledKey,
 } from './keys/key-schedule';
+// Keys that never leave an HSM or KMS: the Signer interface (issue 21). The PKCS#11 signer is in
+// 'ai-access-token/pkcs11', so this entry never loads pkcs11js.
+export type { Signer } from './keys/signer';
+export { AsyncOnlySignerError, Pkcs11Error, SignerError } from './errors';
