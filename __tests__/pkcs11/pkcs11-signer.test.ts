@@ -30,6 +30,7 @@ import {
   softHsmMissing,
   type SoftHsmToken,
 } from '../helpers/softhsm';
+import { runCli } from '../cli/run-cli';
 
 const test = softHsmIt('pkcs11-signer.test.ts');
 const NOW = new Date('2026-01-01T00:00:00Z');
@@ -267,5 +268,50 @@ describe('openPkcs11Signer on SoftHSM2', () => {
     });
     await expectPkcs11Error(minted.encodedAsync(), 'CKR_SESSION_CLOSED');
     await signer.close(); // idempotent
+  });
+
+  describe('the CLI: mint and jwks with --pkcs11-*', () => {
+    const flags = [
+      '--pkcs11-module',
+      SOFTHSM_MODULE,
+      '--pkcs11-token',
+      TOKEN_LABEL,
+      '--pkcs11-key',
+      KEY_LABEL,
+    ];
+    const env = { AI_ACCESS_TOKEN_PKCS11_PIN: USER_PIN };
+
+    test('jwks publishes the token’s key; mint signs a token that verifies with it', async () => {
+      const published = await runCli(['jwks', ...flags], { env });
+      expect(published).toMatchObject({ code: 0, stderr: '' });
+      const set = JSON.parse(published.stdout) as Jwks;
+      expect(set.keys).toHaveLength(1);
+      const minted = await runCli(
+        ['mint', '--subject', 'user-42', '--scopes', 'duo_chat', '--issuer', ISSUER, ...flags],
+        { env, now },
+      );
+      expect(minted).toMatchObject({ code: 0, stderr: '' });
+      const verified = verifyAiAccessToken(minted.stdout.trim(), {
+        keys: set,
+        issuer: ISSUER,
+        now,
+      });
+      expect(verified.header.kid).toBe(set.keys[0]?.kid);
+      expect(minted.stdout + published.stdout).not.toContain(USER_PIN);
+    });
+
+    test('a wrong PIN, a partial set of flags, or --key with them fail without showing the PIN', async () => {
+      const partial = await runCli(['jwks', '--pkcs11-token', TOKEN_LABEL], { env });
+      expect(partial.code).not.toBe(0);
+      expect(partial.stderr).toContain('give all three');
+      const both = await runCli(
+        ['mint', '--subject', 's', '--scopes', 'duo_chat', '--key', 'k.pem', ...flags],
+        { env },
+      );
+      expect(both.stderr).toContain('not both');
+      const noPin = await runCli(['jwks', ...flags], { env: {} });
+      expect(noPin.code).not.toBe(0);
+      expect(noPin.stderr).toContain('AI_ACCESS_TOKEN_PKCS11_PIN');
+    });
   });
 });
