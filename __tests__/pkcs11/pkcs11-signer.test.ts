@@ -183,9 +183,9 @@ describe('openPkcs11Signer on SoftHSM2', () => {
       ]);
     });
 
-    test('signs concurrently: 40 signatures over 4 sessions, every one valid', async () => {
+    test('signs concurrently: 200 signatures over 4 sessions at once (the module must be initialised for threads), every one valid', async () => {
       const publicKey = createPublicKey({ key: { ...signer.publicJwk() }, format: 'jwk' });
-      const inputs = Array.from({ length: 40 }, (_, index) => Buffer.from(`input-${index}`));
+      const inputs = Array.from({ length: 200 }, (_, index) => Buffer.from(`input-${index}`));
       const signatures = await Promise.all(inputs.map((input) => signer.sign(input)));
       signatures.forEach((signature, index) => {
         expect(signature).toHaveLength(256);

@@ -12,7 +12,7 @@ export interface Pkcs11Attribute {
 /** What the signer uses of a `pkcs11js` `PKCS11` instance (one loaded module). */
 export interface Pkcs11Library {
   load(path: string): void;
-  C_Initialize(): void;
+  C_Initialize(options?: { flags?: number }): void;
   C_Finalize(): void;
   C_GetSlotList(tokenPresent?: boolean): Pkcs11Handle[];
   C_GetTokenInfo(slot: Pkcs11Handle): { label: string };
@@ -35,6 +35,7 @@ export interface Pkcs11Library {
 export interface Pkcs11js {
   PKCS11: new () => Pkcs11Library;
   readonly CKF_SERIAL_SESSION: number;
+  readonly CKF_OS_LOCKING_OK: number;
   readonly CKU_USER: number;
   readonly CKO_PRIVATE_KEY: number;
   readonly CKO_PUBLIC_KEY: number;

@@ -194,6 +194,9 @@ interface LoadedLibrary {
 }
 const libraries = new Map<string, LoadedLibrary>();
 
+// Buffers a native signature is reading or writing; see TokenSigner#sign.
+const pinned = new Set<Buffer>();
+
 function acquireLibrary(pkcs11: Pkcs11js, path: string): LoadedLibrary {
   let library = libraries.get(path);
   if (library === undefined) {
@@ -210,7 +213,9 @@ function acquireLibrary(pkcs11: Pkcs11js, path: string): LoadedLibrary {
     }
     let initialised = true;
     try {
-      lib.C_Initialize();
+      // Signatures run on libuv's pool threads at once: without CKF_OS_LOCKING_OK a module may
+      // assume one thread (SoftHSM2 then takes no locks, and concurrent signing crashes it).
+      lib.C_Initialize({ flags: pkcs11.CKF_OS_LOCKING_OK });
     } catch (cause) {
       const name = returnValueOf(cause);
       // Another user of the module in this process initialised it: use it, leave it initialised.
@@ -415,14 +420,20 @@ class TokenSigner implements Pkcs11Signer {
       call('C_SignInit', () => {
         lib.C_SignInit(session, this.#mechanism, this.#key);
       });
-      let signature: Buffer;
+      const out = Buffer.alloc(this.modulusLength / 8);
+      // pkcs11js's worker thread reads and writes both buffers through raw pointers and holds no
+      // reference to them: they are held here until it completes, so that no garbage collection
+      // can free them under it.
+      pinned.add(data).add(out);
       try {
-        signature = await lib.C_SignAsync(session, data, Buffer.alloc(this.modulusLength / 8));
+        return await lib.C_SignAsync(session, data, out);
       } catch (cause) {
         const name = returnValueOf(cause);
         throw new Pkcs11Error(name, 'C_Sign', `C_Sign failed: ${name}`, { cause });
+      } finally {
+        pinned.delete(data);
+        pinned.delete(out);
       }
-      return signature;
     } finally {
       this.#release(session);
     }
