@@ -15,6 +15,7 @@ import { SqliteServiceAccessTokenStore } from '../src/service-access-token/sqlit
 import type { ServiceAccessTokenStore } from '../src/service-access-token/store';
 import { AiAccessToken } from '../src/token/ai-access-token';
 import { testKey } from './helpers/keys';
+import { openPostgresStore, postgresAvailable } from './helpers/postgres';
 import { HOUR, T0, at, rejectionOf } from './service-access-token/store-contract';
 
 const signingKey = testKey();
@@ -133,7 +134,9 @@ describe('resolveAccessToken for saas', () => {
   });
 });
 
-describe.each([
+type StoreCase = [string, () => ServiceAccessTokenStore | Promise<ServiceAccessTokenStore>];
+
+describe.each<StoreCase>([
   ['MemoryServiceAccessTokenStore', () => new MemoryServiceAccessTokenStore()],
   [
     'SqliteServiceAccessTokenStore',
@@ -143,49 +146,55 @@ describe.each([
         encryptionKey: randomBytes(32),
       }),
   ],
-])('resolveAccessToken for self-managed, with %s', (_name, open: () => ServiceAccessTokenStore) => {
-  let store: ServiceAccessTokenStore;
-  beforeEach(() => {
-    store = open();
-  });
-  afterEach(async () => {
-    await store.close();
-  });
-
-  const options = (): ResolveAccessTokenOptions => ({
-    gitlabRealm: 'self-managed',
-    store,
-    subject: 'user-42',
-    scopes: ['duo_chat'],
-    now,
-  });
-
-  it('returns the stored token that expires last, as is', async () => {
-    await store.save({ token: 'from-licensing-1', expiresAt: at(HOUR) });
-    await store.save({ token: 'from-licensing-2', expiresAt: at(2 * HOUR) });
-    await expect(resolveAccessToken(options())).resolves.toBe('from-licensing-2');
-  });
-
-  it('ignores the SaaS-only options, so one options object serves both realms', async () => {
-    await store.save({ token: 'stored', expiresAt: at(HOUR) });
-    await expect(
-      resolveAccessToken({ ...options(), issuer: ISSUER, signingKey, tokenIssuer: undefined }),
-    ).resolves.toBe('stored');
-  });
-
-  it.each([
-    ['nothing is stored', []],
-    ['every stored token has expired', [at(-1)]],
-    ['the only token expires exactly now', [T0]],
-  ])('throws NoActiveServiceAccessTokenError when %s', async (_label, expiries) => {
-    for (const expiresAt of expiries) await store.save({ token: 'old', expiresAt });
-    const error = await rejectionOf(resolveAccessToken(options()));
-    expect(error).toMatchObject({
-      name: 'NoActiveServiceAccessTokenError',
-      code: 'ERR_NO_ACTIVE_SERVICE_ACCESS_TOKEN',
+  ...((postgresAvailable
+    ? [['PostgresServiceAccessTokenStore', () => openPostgresStore()]]
+    : []) satisfies StoreCase[]),
+])(
+  'resolveAccessToken for self-managed, with %s',
+  (_name, open: () => ServiceAccessTokenStore | Promise<ServiceAccessTokenStore>) => {
+    let store: ServiceAccessTokenStore;
+    beforeEach(async () => {
+      store = await open();
     });
-  });
-});
+    afterEach(async () => {
+      await store.close();
+    });
+
+    const options = (): ResolveAccessTokenOptions => ({
+      gitlabRealm: 'self-managed',
+      store,
+      subject: 'user-42',
+      scopes: ['duo_chat'],
+      now,
+    });
+
+    it('returns the stored token that expires last, as is', async () => {
+      await store.save({ token: 'from-licensing-1', expiresAt: at(HOUR) });
+      await store.save({ token: 'from-licensing-2', expiresAt: at(2 * HOUR) });
+      await expect(resolveAccessToken(options())).resolves.toBe('from-licensing-2');
+    });
+
+    it('ignores the SaaS-only options, so one options object serves both realms', async () => {
+      await store.save({ token: 'stored', expiresAt: at(HOUR) });
+      await expect(
+        resolveAccessToken({ ...options(), issuer: ISSUER, signingKey, tokenIssuer: undefined }),
+      ).resolves.toBe('stored');
+    });
+
+    it.each([
+      ['nothing is stored', []],
+      ['every stored token has expired', [at(-1)]],
+      ['the only token expires exactly now', [T0]],
+    ])('throws NoActiveServiceAccessTokenError when %s', async (_label, expiries) => {
+      for (const expiresAt of expiries) await store.save({ token: 'old', expiresAt });
+      const error = await rejectionOf(resolveAccessToken(options()));
+      expect(error).toMatchObject({
+        name: 'NoActiveServiceAccessTokenError',
+        code: 'ERR_NO_ACTIVE_SERVICE_ACCESS_TOKEN',
+      });
+    });
+  },
+);
 
 describe('resolveAccessToken options', () => {
   const base = { subject: 's', scopes: ['duo_chat'] };

@@ -253,11 +253,13 @@ export class ServiceAccessTokenDecryptionError extends AiAccessTokenError {
  * const reason: ServiceAccessTokenStoreErrorReason = 'closed';
  * ```
  */
-export type ServiceAccessTokenStoreErrorReason = 'closed' | 'schema';
+export type ServiceAccessTokenStoreErrorReason = 'closed' | 'schema' | 'database';
 
 /**
- * A service access token store cannot serve the call: it was closed (`reason: 'closed'`), or its
- * table lacks a column the store needs (`reason: 'schema'`).
+ * A service access token store cannot serve the call: it was closed (`reason: 'closed'`), its
+ * table lacks a column the store needs or does not exist (`reason: 'schema'`), or the database
+ * failed the operation, for instance when the connection was lost while it ran (`reason:
+ * 'database'`, the driver's error as `cause`).
  *
  * @example
  * ```ts
@@ -269,8 +271,12 @@ export class ServiceAccessTokenStoreError extends AiAccessTokenError {
   /** Which rule was broken. */
   readonly reason: ServiceAccessTokenStoreErrorReason;
 
-  constructor(reason: ServiceAccessTokenStoreErrorReason, message: string) {
-    super('ERR_SERVICE_ACCESS_TOKEN_STORE', message);
+  constructor(
+    reason: ServiceAccessTokenStoreErrorReason,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super('ERR_SERVICE_ACCESS_TOKEN_STORE', message, options);
     this.reason = reason;
   }
 }

@@ -82,7 +82,14 @@ export {
   SqliteServiceAccessTokenStore,
   type SqliteServiceAccessTokenStoreOptions,
 } from './service-access-token/sqlite-store';
+export {
+  PostgresServiceAccessTokenStore,
+  type PostgresPool,
+  type PostgresPoolClient,
+  type PostgresServiceAccessTokenStoreOptions,
+} from './service-access-token/postgres-store';
 export { ENV_DB_KEY, type EncryptionKeyInput } from './service-access-token/encryption';
+export type { DecryptionErrorHandler } from './service-access-token/row-encryption';
 export {
   syncServiceAccessToken,
   type SyncServiceAccessTokenOptions,

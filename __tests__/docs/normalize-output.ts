@@ -5,6 +5,7 @@ const VOLATILE: readonly [RegExp, string][] = [
   [/eyJ[\w-]*(?:[.…][\w-]*)*/g, '<JWT>'],
   [/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<UUID>'],
   [/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z/g, '<TIME>'],
+  [/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:\d\d/g, '<LOCAL TIME>'],
   [/(?<![\w-])[\w-]{44,}(?![\w-])/g, '<BASE64URL>'],
   [/(?<![\w-])[\w-]{43}(?![\w-])/g, '<KID>'],
   [/\b\d{10}\b/g, '<EPOCH>'],

@@ -118,6 +118,9 @@ describe('KeySchedule', () => {
       `no signing key at 2025-12-31T21:00:00.000Z: the key schedule's first key (kid ${a.kid}) activates at 2026-01-01T00:00:00.000Z (in 3 hours)`,
     );
     expect(() => schedule.ringAt(before)).toThrow(NoSigningKeyError);
+    expect(schedule.signsAt(before)).toBe(false);
+    expect(schedule.signsAt(at(T0, -1))).toBe(false);
+    expect(schedule.signsAt(T0)).toBe(true);
     // The JWKS already holds the key published ahead of its activation.
     expect(schedule.jwksAt(before).keys).toEqual([a.publicJwk()]);
   });

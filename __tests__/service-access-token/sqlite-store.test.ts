@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +7,8 @@ import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { ENV_DB_KEY } from '../../src/service-access-token/encryption';
 import { MemoryServiceAccessTokenStore } from '../../src/service-access-token/memory-store';
+import { TokenCipher } from '../../src/service-access-token/encryption';
+import { RowCipher } from '../../src/service-access-token/row-encryption';
 import {
   LEGACY_CODE_SUGGESTIONS_CATEGORY,
   SqliteServiceAccessTokenStore,
@@ -80,7 +82,50 @@ function createLegacyTable(filename: string, category = 'category INTEGER NOT NU
   CREATE INDEX index_${TABLE}_on_category_and_expires_at ON ${TABLE} (category, expires_at);`);
 }
 
-describeStoreContract('SqliteServiceAccessTokenStore', () => openStore());
+describeStoreContract(
+  'SqliteServiceAccessTokenStore',
+  () => openStore(),
+  ({ onError }) => {
+    const filename = freshFile();
+    const store = openStore({ filename, onError });
+    const db = connect(filename);
+    return Promise.resolve({
+      store,
+      raw: {
+        all: () =>
+          Promise.resolve(
+            (
+              db
+                .prepare(
+                  `SELECT id, row_uid, encrypted_token, encrypted_token_iv, expires_at FROM ${TABLE} ORDER BY id`,
+                )
+                .all() as (Row & { id: number; row_uid: Buffer | null })[]
+            ).map((row) => ({
+              id: row.id,
+              rowUid: row.row_uid,
+              ciphertext: row.encrypted_token,
+              iv: row.encrypted_token_iv,
+              expiresAt: row.expires_at,
+            })),
+          ),
+        update: (id, changes) => {
+          const columns = {
+            rowUid: 'row_uid',
+            ciphertext: 'encrypted_token',
+            iv: 'encrypted_token_iv',
+            expiresAt: 'expires_at',
+          } as const;
+          for (const [key, value] of Object.entries(changes)) {
+            db.prepare(
+              `UPDATE ${TABLE} SET ${columns[key as keyof typeof columns]} = ? WHERE id = ?`,
+            ).run(value, id);
+          }
+          return Promise.resolve();
+        },
+      },
+    });
+  },
+);
 
 describe('SqliteServiceAccessTokenStore: the database file', () => {
   it('creates the table in a file, in WAL mode, and keeps tokens across reopening', async () => {
@@ -93,6 +138,7 @@ describe('SqliteServiceAccessTokenStore: the database file', () => {
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(columnsOf(db)).toEqual([
       'id',
+      'row_uid',
       'encrypted_token',
       'encrypted_token_iv',
       'expires_at',
@@ -502,6 +548,173 @@ describe('SqliteServiceAccessTokenStore: encryption at rest', () => {
   });
 });
 
+// Issue 15, item 4: each of these reproduced an attack on 0.1.0's rows, whose associated data was
+// the expires_at text alone.
+describe('SqliteServiceAccessTokenStore: rows bound to their table, identity and typed expiry', () => {
+  const FIXTURE = join(__dirname, '__fixtures__', 'tokens-0.1.0.sqlite');
+  const FIXTURE_KEY = Buffer.alloc(32, 0x15);
+
+  it('detects ciphertext and IV swapped between two rows with the same expires_at', async () => {
+    const filename = freshFile();
+    const store = openStore({ filename });
+    await store.save({ token: 'first', expiresAt: at(HOUR) });
+    await store.save({ token: 'second', expiresAt: at(HOUR) });
+    swapCiphertexts(connect(filename), 1, 2);
+
+    const error = await rejectionOf(store.latestActive(T0));
+    expect(error).toMatchObject({ code: 'ERR_SERVICE_ACCESS_TOKEN_DECRYPTION' });
+  });
+
+  it('detects a row copied whole into another table under the same key', async () => {
+    const filename = freshFile();
+    const a = openStore({ filename, tableName: 'tokens_a' });
+    const b = openStore({ filename, tableName: 'tokens_b' });
+    await a.save({ token: 'belongs-to-a', expiresAt: at(HOUR) });
+    connect(filename).exec('INSERT INTO tokens_b SELECT * FROM tokens_a');
+
+    expect(await rejectionOf(b.latestActive(T0))).toMatchObject({
+      code: 'ERR_SERVICE_ACCESS_TOKEN_DECRYPTION',
+    });
+  });
+
+  it('an expired row whose expires_at became a BLOB of the same digits is skipped, reported and purged', async () => {
+    const filename = freshFile();
+    const errors: unknown[] = [];
+    const store = openStore({ filename, onError: (error) => errors.push(error) });
+    await store.save({ token: 'expired', expiresAt: at(-HOUR) });
+    await store.save({ token: 'current', expiresAt: at(HOUR) });
+    const db = connect(filename);
+    db.exec(`UPDATE ${TABLE} SET expires_at = CAST(expires_at AS BLOB) WHERE id = 1`);
+    expect(
+      db.prepare(`SELECT typeof(expires_at) AS type FROM ${TABLE} WHERE id = 1`).get(),
+    ).toEqual({ type: 'blob' });
+
+    expect((await store.latestActive(T0))?.token).toBe('current');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ code: 'ERR_SERVICE_ACCESS_TOKEN_DECRYPTION' });
+    expect((errors[0] as Error).message).toContain('stored as blob, not an integer');
+    expect(store.decryptionFailures).toBe(1);
+
+    await expect(store.purgeExpired(T0)).resolves.toBe(1);
+    expect(db.prepare(`SELECT COUNT(*) AS n FROM ${TABLE}`).get()).toEqual({ n: 1 });
+    expect((await store.latestActive(T0))?.token).toBe('current');
+    expect(store.decryptionFailures).toBe(1);
+  });
+
+  it.each([
+    ['a fractional REAL', 'expires_at + 0.5'],
+    ['TEXT that is not a number', `'soon'`],
+  ])('treats an expires_at turned into %s as a modified row', async (_label, value) => {
+    const filename = freshFile();
+    const store = openStore({ filename });
+    await store.save({ token: 'current', expiresAt: at(HOUR) });
+    connect(filename).exec(`UPDATE ${TABLE} SET expires_at = ${value}`);
+    expect(await rejectionOf(store.latestActive(T0))).toMatchObject({
+      code: 'ERR_SERVICE_ACCESS_TOKEN_DECRYPTION',
+    });
+    await expect(store.purgeExpired(T0)).resolves.toBe(1);
+  });
+
+  it('a newer row that fails to decrypt never hides an older valid one', async () => {
+    const filename = freshFile();
+    const errors: unknown[] = [];
+    const store = openStore({ filename, onError: (error) => errors.push(error) });
+    await store.save({ token: 'valid', expiresAt: at(HOUR) });
+    await store.save({ token: 'damaged', expiresAt: at(2 * HOUR) });
+    connect(filename).exec(`UPDATE ${TABLE} SET encrypted_token = randomblob(40) WHERE id = 2`);
+
+    expect((await store.latestActive(T0))?.token).toBe('valid');
+    expect(errors).toEqual([
+      expect.objectContaining({ code: 'ERR_SERVICE_ACCESS_TOKEN_DECRYPTION' }),
+    ]);
+    expect((errors[0] as Error).message).toContain(`row 2 of ${TABLE}`);
+    expect(store.decryptionFailures).toBe(1);
+    // Still active, so not purged; reported again on the next read.
+    await expect(store.purgeExpired(T0)).resolves.toBe(0);
+    await store.latestActive(T0);
+    expect(store.decryptionFailures).toBe(2);
+    await expect(store.purgeExpired(at(3 * HOUR))).resolves.toBe(2);
+  });
+
+  it('refuses an onError that is not a function', () => {
+    expect(() => openStore({ onError: 'log' as never })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_STORE_OPTION', option: 'onError' }),
+    );
+  });
+
+  it('reads rows written by 0.1.0, and re-encrypts them under the new binding on the next write', async () => {
+    const filename = freshFile();
+    copyFileSync(FIXTURE, filename);
+    const store = openStore({ filename, encryptionKey: FIXTURE_KEY });
+    const db = connect(filename);
+    const legacy = db.prepare(`SELECT COUNT(*) AS n FROM ${TABLE} WHERE row_uid IS NULL`);
+    expect(legacy.get()).toEqual({ n: 3 });
+
+    expect((await store.latestActive(T0))?.token).toBe('token-newest-0.1.0');
+    expect((await store.latestActive(new Date('2099-06-01T00:00:00Z')))?.token).toBe(
+      'token-newest-0.1.0',
+    );
+    expect((await store.latestActive(new Date('2000-06-01T00:00:00Z')))?.token).toBe(
+      'token-newest-0.1.0',
+    );
+
+    await store.saveAndPurgeExpired({ token: 'token-new', expiresAt: at(HOUR) }, T0);
+    expect(legacy.get()).toEqual({ n: 0 });
+    const rows = db
+      .prepare(
+        `SELECT id, row_uid, encrypted_token, encrypted_token_iv, expires_at FROM ${TABLE} ORDER BY expires_at`,
+      )
+      .all() as (Row & { id: number; row_uid: Buffer })[];
+    // Decrypted under the new binding alone (legacy rows refused), so the upgrade really happened.
+    const strict = new RowCipher(TokenCipher.fromOption(FIXTURE_KEY), TABLE, false);
+    expect(
+      rows.map(
+        (row) =>
+          strict.decrypt({
+            id: row.id,
+            rowUid: row.row_uid,
+            ciphertext: row.encrypted_token,
+            iv: row.encrypted_token_iv,
+            expiresAt: row.expires_at,
+            expiresAtType: 'integer',
+          }).token.token,
+      ),
+    ).toEqual(['token-new', 'token-older-0.1.0', 'token-newest-0.1.0']);
+    expect((await store.latestActive(T0))?.token).toBe('token-newest-0.1.0');
+  });
+
+  it('detects a 0.1.0 row swapped, after the upgrade, with a row of the same expiry', async () => {
+    const filename = freshFile();
+    copyFileSync(FIXTURE, filename);
+    const store = openStore({ filename, encryptionKey: FIXTURE_KEY });
+    await store.save({ token: 'token-new', expiresAt: new Date('2100-01-01T00:00:00Z') });
+    // Same expiry as the newest 0.1.0 row: under 0.1.0's binding the swap went unnoticed.
+    swapCiphertexts(connect(filename), 3, 4);
+    // Both swapped rows fail; the walk goes on to the older one.
+    expect((await store.latestActive(T0))?.token).toBe('token-older-0.1.0');
+    expect(store.decryptionFailures).toBe(2);
+  });
+
+  describe('file modes', () => {
+    let umask: number;
+    beforeEach(() => {
+      umask = process.umask(0o000);
+    });
+    afterEach(() => {
+      process.umask(umask);
+    });
+
+    it('creates the database and its -wal and -shm files 0600, even under umask 000', async () => {
+      const filename = freshFile();
+      const store = openStore({ filename });
+      await store.save({ token: 't', expiresAt: at(HOUR) });
+      for (const file of [filename, `${filename}-wal`, `${filename}-shm`]) {
+        expect([file, statSync(file).mode & 0o777]).toEqual([file, 0o600]);
+      }
+    });
+  });
+});
+
 describe('SqliteServiceAccessTokenStore behaves exactly like MemoryServiceAccessTokenStore', () => {
   type Operation =
     | { kind: 'save'; token: string; expiresIn: number }
@@ -570,6 +783,18 @@ interface Row {
   encrypted_token: Buffer;
   encrypted_token_iv: Buffer;
   expires_at: number;
+}
+
+/** Exchanges the ciphertexts and IVs of two rows, leaving every other column in place. */
+function swapCiphertexts(db: Database.Database, a: number, b: number): void {
+  const read = db.prepare(`SELECT encrypted_token, encrypted_token_iv FROM ${TABLE} WHERE id = ?`);
+  const rowA = read.get(a) as Row;
+  const rowB = read.get(b) as Row;
+  const write = db.prepare(
+    `UPDATE ${TABLE} SET encrypted_token = ?, encrypted_token_iv = ? WHERE id = ?`,
+  );
+  write.run(rowB.encrypted_token, rowB.encrypted_token_iv, a);
+  write.run(rowA.encrypted_token, rowA.encrypted_token_iv, b);
 }
 
 function flip(bytes: Buffer, index: number): Buffer {

@@ -1,3 +1,4 @@
+import type { DecryptionErrorHandler } from '../../src/service-access-token/row-encryption';
 import { ServiceAccessToken } from '../../src/service-access-token/service-access-token';
 import type { ServiceAccessTokenStore } from '../../src/service-access-token/store';
 
@@ -21,14 +22,39 @@ export async function rejectionOf(promise: Promise<unknown>): Promise<Record<str
   throw new Error('expected the promise to reject');
 }
 
+/** A row as the database holds it, read and written behind the store's back. */
+export interface RawRow {
+  id: number;
+  rowUid: Buffer | null;
+  ciphertext: Buffer;
+  iv: Buffer;
+  expiresAt: number;
+}
+
+/** Direct access to an encrypted store's table, to tamper with it as an attacker would. */
+export interface RawRows {
+  /** Every row, by id. */
+  all(): Promise<RawRow[]>;
+  update(id: number, changes: Partial<Omit<RawRow, 'id'>>): Promise<void>;
+}
+
+/** A store that encrypts its rows, and its table. */
+export interface EncryptedStoreUnderTest {
+  store: ServiceAccessTokenStore & { readonly decryptionFailures: number };
+  raw: RawRows;
+}
+
 /**
- * The behaviour every {@link ServiceAccessTokenStore} must have. Run against the memory store and
- * the SQLite store, so the two cannot drift apart.
+ * THE conformance suite: the behaviour every {@link ServiceAccessTokenStore} must have. It runs
+ * against the memory, SQLite and PostgreSQL stores, so they cannot drift apart; `encrypted`, for
+ * the stores that write rows, adds the rules of encryption at rest (one table, one key).
  */
 export function describeStoreContract(
   name: string,
   open: () => ServiceAccessTokenStore | Promise<ServiceAccessTokenStore>,
+  encrypted?: (options: { onError?: DecryptionErrorHandler }) => Promise<EncryptedStoreUnderTest>,
 ): void {
+  if (encrypted !== undefined) describeEncryptedRows(name, encrypted);
   describe(`${name} (ServiceAccessTokenStore contract)`, () => {
     let store: ServiceAccessTokenStore;
 
@@ -191,6 +217,118 @@ export function describeStoreContract(
           reason: 'closed',
         });
       }
+    });
+  });
+}
+
+function describeEncryptedRows(
+  name: string,
+  open: (options: { onError?: DecryptionErrorHandler }) => Promise<EncryptedStoreUnderTest>,
+): void {
+  describe(`${name} (encrypted rows contract)`, () => {
+    let store: EncryptedStoreUnderTest['store'];
+    let raw: RawRows;
+    let reported: unknown[];
+
+    beforeEach(async () => {
+      reported = [];
+      ({ store, raw } = await open({ onError: (error) => reported.push(error) }));
+    });
+
+    afterEach(async () => {
+      await store.close();
+    });
+
+    async function row(index: number): Promise<RawRow> {
+      const rows = await raw.all();
+      return rows[index]!;
+    }
+
+    it('stores ciphertext with its 16-byte tag, a fresh 12-byte IV and a 16-byte row_uid per row', async () => {
+      await store.save({ token: 'same', expiresAt: at(HOUR) });
+      await store.save({ token: 'same', expiresAt: at(HOUR) });
+      const [a, b] = await raw.all();
+      expect(a!.ciphertext).toHaveLength(4 + 16);
+      expect(a!.ciphertext.includes('same')).toBe(false);
+      expect(a!.iv).toHaveLength(12);
+      expect(a!.rowUid).toHaveLength(16);
+      expect(a!.iv.equals(b!.iv)).toBe(false);
+      expect(a!.rowUid!.equals(b!.rowUid!)).toBe(false);
+      expect(a!.expiresAt).toBe(at(HOUR).getTime());
+    });
+
+    it('detects ciphertext and IV swapped between two rows of the same expiry', async () => {
+      await store.save({ token: 'first', expiresAt: at(HOUR) });
+      await store.save({ token: 'second', expiresAt: at(HOUR) });
+      const [a, b] = await raw.all();
+      await raw.update(a!.id, { ciphertext: b!.ciphertext, iv: b!.iv });
+      await raw.update(b!.id, { ciphertext: a!.ciphertext, iv: a!.iv });
+      expect(await rejectionOf(store.latestActive(T0))).toMatchObject({
+        code: 'ERR_SERVICE_ACCESS_TOKEN_DECRYPTION',
+      });
+      expect(store.decryptionFailures).toBe(2);
+      expect(reported).toHaveLength(2);
+    });
+
+    it.each([
+      ['row_uid swapped with another row', 'swap-uid'],
+      ['row_uid removed', 'null-uid'],
+      ['expires_at moved by a millisecond', 'expiry'],
+      ['a flipped ciphertext byte', 'ciphertext'],
+      ['a flipped IV byte', 'iv'],
+      ['a truncated ciphertext', 'truncate'],
+    ])('treats %s as a modified row', async (_label, attack) => {
+      await store.save({ token: 'other', expiresAt: at(2 * HOUR) });
+      await store.save({ token: 'target', expiresAt: at(3 * HOUR) });
+      const [other, target] = await raw.all();
+      const flip = (bytes: Buffer): Buffer =>
+        Buffer.from(bytes.map((byte, i) => (i === 0 ? byte ^ 1 : byte)));
+      const changes: Record<string, Partial<Omit<RawRow, 'id'>>> = {
+        'swap-uid': { rowUid: other!.rowUid },
+        'null-uid': { rowUid: null },
+        expiry: { expiresAt: target!.expiresAt + 1 },
+        ciphertext: { ciphertext: flip(target!.ciphertext) },
+        iv: { iv: flip(target!.iv) },
+        truncate: { ciphertext: target!.ciphertext.subarray(0, 8) },
+      };
+      await raw.update(target!.id, changes[attack]!);
+      // The damaged newest row is reported and skipped: it never hides the valid one.
+      expect((await store.latestActive(T0))?.token).toBe('other');
+      expect(reported).toEqual([
+        expect.objectContaining({ code: 'ERR_SERVICE_ACCESS_TOKEN_DECRYPTION' }),
+      ]);
+      expect((reported[0] as Error).message).toContain(`row ${target!.id} of`);
+      expect((reported[0] as Error).message).not.toContain('target');
+      expect(store.decryptionFailures).toBe(1);
+    });
+
+    it('rejects when active rows exist and none decrypts', async () => {
+      await store.save({ token: 'only', expiresAt: at(HOUR) });
+      const only = await row(0);
+      await raw.update(only.id, { ciphertext: Buffer.alloc(only.ciphertext.length) });
+      expect(await rejectionOf(store.latestActive(T0))).toMatchObject({
+        code: 'ERR_SERVICE_ACCESS_TOKEN_DECRYPTION',
+      });
+      // Expired or not, an undecryptable row answers "no active token" once it is not active.
+      await expect(store.latestActive(at(2 * HOUR))).resolves.toBeNull();
+    });
+
+    it('purges expired rows by time whether or not they decrypt', async () => {
+      await store.save({ token: 'expired', expiresAt: at(-HOUR) });
+      await store.save({ token: 'current', expiresAt: at(HOUR) });
+      const expired = await row(0);
+      await raw.update(expired.id, { ciphertext: Buffer.alloc(32) });
+      await expect(
+        store.saveAndPurgeExpired({ token: 'new', expiresAt: at(2 * HOUR) }, T0),
+      ).resolves.toBe(1);
+      expect((await raw.all()).map(({ expiresAt }) => expiresAt)).toEqual([
+        at(HOUR).getTime(),
+        at(2 * HOUR).getTime(),
+      ]);
+      const current = await row(0);
+      await raw.update(current.id, { iv: Buffer.alloc(12) });
+      await expect(store.purgeExpired(at(90 * 60_000))).resolves.toBe(1);
+      expect((await store.latestActive(T0))?.token).toBe('new');
     });
   });
 }

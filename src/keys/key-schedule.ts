@@ -244,6 +244,19 @@ export class KeySchedule<K extends Signer = SigningKey> {
   }
 
   /**
+   * Whether a key signs at `at` (default: the schedule's clock), that is, whether
+   * {@link KeySchedule.signingKeyAt} would return one rather than throw.
+   *
+   * @example
+   * ```ts
+   * if (!schedule.signsAt()) console.warn('no key signs yet');
+   * ```
+   */
+  signsAt(at?: Date): boolean {
+    return this.#phaseAt(this.#ms(at)).signing !== undefined;
+  }
+
+  /**
    * The ring at `at` (default: the schedule's clock): the signing key as `current`, every other
    * published key (the next one ahead of its activation, old ones until they retire) as
    * `previous`. The same `KeyRing` object for every time between two events of the timeline.

@@ -1,21 +1,44 @@
 // Types only: importing this module (and so the package's main entry) must not load the optional
 // peer dependency. It is required in the constructor, when a store is actually built.
+import { closeSync, constants, fchmodSync, openSync } from 'node:fs';
 import type BetterSqlite3 from 'better-sqlite3';
 import {
   InvalidStoreOptionError,
   MissingDependencyError,
+  ServiceAccessTokenDecryptionError,
   ServiceAccessTokenStoreError,
 } from '../errors';
 import { describe } from '../time';
 import { TokenCipher, type EncryptionKeyInput } from './encryption';
 import {
-  ServiceAccessToken,
+  LatestRowPicker,
+  RowCipher,
+  type DecryptionErrorHandler,
+  type EncryptedRow,
+  type StoredRow,
+} from './row-encryption';
+import {
   toServiceAccessToken,
   validDate,
+  type ServiceAccessToken,
   type ServiceAccessTokenInit,
 } from './service-access-token';
 import { settle } from './settle';
 import type { ServiceAccessTokenStore } from './store';
+import {
+  DEFAULT_SERVICE_ACCESS_TOKENS_TABLE,
+  LEGACY_CATEGORY_COLUMN,
+  LEGACY_CODE_SUGGESTIONS_CATEGORY,
+  REQUIRED_COLUMNS,
+  ROW_UID_COLUMN,
+  TABLE_NAME,
+  quoteIdentifier,
+} from './token-table';
+
+export {
+  DEFAULT_SERVICE_ACCESS_TOKENS_TABLE,
+  LEGACY_CODE_SUGGESTIONS_CATEGORY,
+} from './token-table';
 
 /**
  * Options of `new SqliteServiceAccessTokenStore(options)`.
@@ -43,45 +66,20 @@ export interface SqliteServiceAccessTokenStoreOptions {
    * failing with `SQLITE_BUSY`. Default 5000.
    */
   busyTimeout?: number | undefined;
+  /**
+   * Called with each row that fails to decrypt while {@link
+   * SqliteServiceAccessTokenStore.latestActive} looks for the active token; that row is skipped.
+   * {@link SqliteServiceAccessTokenStore.decryptionFailures} counts them either way.
+   */
+  onError?: DecryptionErrorHandler | undefined;
 }
 
-/**
- * The table's default name.
- *
- * @example
- * ```ts
- * new SqliteServiceAccessTokenStore({ filename, tableName: DEFAULT_SERVICE_ACCESS_TOKENS_TABLE });
- * ```
- */
-export const DEFAULT_SERVICE_ACCESS_TOKENS_TABLE = 'service_access_tokens';
-
-/**
- * The value a legacy `category` column held for every row: `code_suggestions`, stored as 1. The
- * store writes it only where the column still exists and demands a value.
- *
- * @example
- * ```ts
- * LEGACY_CODE_SUGGESTIONS_CATEGORY; // 1
- * ```
- */
-export const LEGACY_CODE_SUGGESTIONS_CATEGORY = 1;
-
-const LEGACY_CATEGORY_COLUMN = 'category';
-const REQUIRED_COLUMNS = [
-  'id',
-  'encrypted_token',
-  'encrypted_token_iv',
-  'expires_at',
-  'created_at',
-  'updated_at',
-] as const;
-// The name is interpolated into SQL (identifiers cannot be bound), so it is held to a plain shape.
-const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 const OPTION_NAMES: ReadonlySet<string> = new Set([
   'filename',
   'encryptionKey',
   'tableName',
   'busyTimeout',
+  'onError',
 ]);
 const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 const MAX_BUSY_TIMEOUT_MS = 2_147_483_647;
@@ -91,12 +89,20 @@ const PEER_DEPENDENCY_RANGE = '12';
 /** What an INSERT must do about a legacy `category` column. */
 type CategoryWrite = 'omit' | 'legacy-default';
 
+type InsertParameters = [Buffer, Buffer, Buffer, number, number, number];
+
 interface TokenRow {
   id: number;
+  row_uid: unknown;
   encrypted_token: unknown;
   encrypted_token_iv: unknown;
-  expires_at: number;
+  expires_at: unknown;
+  expires_at_type: string;
 }
+
+// Every column a decryption needs, with expires_at's storage type: its AD binds it as an integer.
+const ROW_COLUMNS =
+  'id, row_uid, encrypted_token, encrypted_token_iv, expires_at, typeof(expires_at) AS expires_at_type';
 
 interface ColumnInfo {
   name: string;
@@ -110,10 +116,20 @@ interface ColumnInfo {
  *
  * - The table is created if missing; the database runs in WAL mode, so readers never wait for the
  *   sync job, and writers wait up to `busyTimeout` for each other.
+ * - A new database file (and its `-wal` and `-shm` files) is created readable by its owner only
+ *   (0600), whatever the umask. An existing file keeps its mode.
  * - Tokens are encrypted at rest with AES-256-GCM: a random 12-byte IV per row in
  *   `encrypted_token_iv`, the 16-byte authentication tag appended to the ciphertext in
- *   `encrypted_token`, and the row's `expires_at` bound as associated data. A wrong key or a
- *   modified row rejects with `ServiceAccessTokenDecryptionError`, never a garbled token.
+ *   `encrypted_token`. The associated data binds each ciphertext to the table's name, to a random
+ *   16-byte row identity (`row_uid`) and to `expires_at` as an integer: a wrong key, or a row that
+ *   was edited, swapped with another, copied from another table or given an `expires_at` of
+ *   another type, is a `ServiceAccessTokenDecryptionError`, never a garbled token.
+ * - A row that fails to decrypt never hides a valid one: `latestActive` reports it (`onError`,
+ *   {@link SqliteServiceAccessTokenStore.decryptionFailures}) and goes on to the next; it rejects
+ *   only when no active row decrypts. Expired rows are purged whether or not they decrypt, and so
+ *   is a row whose `expires_at` is not an integer (no key can ever decrypt it).
+ * - Rows written by 0.1.0 (bound to `expires_at` alone, no `row_uid`) stay readable and are
+ *   re-encrypted under the new binding by the next write.
  * - `expires_at`, `created_at` and `updated_at` are integer milliseconds since the epoch.
  * - A legacy table that still has a `category` column works unchanged: the column is never read,
  *   and written (with the legacy value 1, `code_suggestions`) only when it is `NOT NULL` without a
@@ -137,11 +153,14 @@ export class SqliteServiceAccessTokenStore implements ServiceAccessTokenStore {
   /** The table this store reads and writes. */
   readonly tableName: string;
   readonly #db: BetterSqlite3.Database;
-  readonly #cipher: TokenCipher;
+  readonly #rows: RowCipher;
+  readonly #picker: LatestRowPicker;
   readonly #table: string;
   readonly #latest: BetterSqlite3.Statement<[number], TokenRow>;
   readonly #purge: BetterSqlite3.Statement<[number]>;
-  #insert: BetterSqlite3.Statement<[Buffer, Buffer, number, number, number]>;
+  readonly #legacyRows: BetterSqlite3.Statement<[], TokenRow>;
+  readonly #reencrypt: BetterSqlite3.Statement<[Buffer, Buffer, Buffer, number, number]>;
+  #insert: BetterSqlite3.Statement<InsertParameters>;
   #categoryWrite: CategoryWrite;
   #closed = false;
 
@@ -155,18 +174,23 @@ export class SqliteServiceAccessTokenStore implements ServiceAccessTokenStore {
    * @throws {@link ServiceAccessTokenStoreError} when an existing table lacks a needed column.
    */
   constructor(options: SqliteServiceAccessTokenStoreOptions) {
-    const { filename, tableName, busyTimeout } = validateOptions(options);
-    this.#cipher = TokenCipher.fromOption(options.encryptionKey);
+    const { filename, tableName, busyTimeout, onError } = validateOptions(options);
+    this.#rows = new RowCipher(TokenCipher.fromOption(options.encryptionKey), tableName, true);
+    this.#picker = new LatestRowPicker(this.#rows, onError);
     this.tableName = tableName;
     this.#table = quoteIdentifier(tableName);
 
     const Database = loadBetterSqlite3();
+    createPrivately(filename);
     this.#db = new Database(filename, { timeout: busyTimeout });
     try {
       this.#db.pragma('journal_mode = WAL');
+      // row_uid is nullable so that 0.1.0 processes, which do not write it, keep working against
+      // this table during a rolling deploy.
       this.#db.exec(
         `CREATE TABLE IF NOT EXISTS ${this.#table} (
           id INTEGER PRIMARY KEY,
+          ${ROW_UID_COLUMN} BLOB,
           encrypted_token BLOB NOT NULL,
           encrypted_token_iv BLOB NOT NULL,
           expires_at INTEGER NOT NULL,
@@ -174,21 +198,50 @@ export class SqliteServiceAccessTokenStore implements ServiceAccessTokenStore {
           updated_at INTEGER NOT NULL
         )`,
       );
+      if (!this.#columns().has(ROW_UID_COLUMN)) {
+        this.#db.exec(`ALTER TABLE ${this.#table} ADD COLUMN ${ROW_UID_COLUMN} BLOB`);
+      }
       this.#categoryWrite = this.#inspectSchema();
       this.#db.exec(
         `CREATE INDEX IF NOT EXISTS ${quoteIdentifier(`index_${tableName}_on_expires_at`)}
           ON ${this.#table} (expires_at)`,
       );
       this.#insert = this.#prepareInsert(this.#categoryWrite);
+      // SQLite compares a BLOB or TEXT above every number, so a row with a mistyped expires_at is
+      // a candidate here; it fails to decrypt and the walk goes on.
       this.#latest = this.#db.prepare<[number], TokenRow>(
-        `SELECT id, encrypted_token, encrypted_token_iv, expires_at FROM ${this.#table}
-          WHERE expires_at > ? ORDER BY expires_at DESC, id DESC LIMIT 1`,
+        `SELECT ${ROW_COLUMNS} FROM ${this.#table}
+          WHERE expires_at > ? ORDER BY expires_at DESC, id DESC`,
       );
-      this.#purge = this.#db.prepare<[number]>(`DELETE FROM ${this.#table} WHERE expires_at < ?`);
+      // The same comparison would never purge such a row, so it is purged by its type.
+      this.#purge = this.#db.prepare<[number]>(
+        `DELETE FROM ${this.#table} WHERE expires_at < ? OR typeof(expires_at) <> 'integer'`,
+      );
+      this.#legacyRows = this.#db.prepare<[], TokenRow>(
+        `SELECT ${ROW_COLUMNS} FROM ${this.#table} WHERE ${ROW_UID_COLUMN} IS NULL`,
+      );
+      this.#reencrypt = this.#db.prepare<[Buffer, Buffer, Buffer, number, number]>(
+        `UPDATE ${this.#table}
+          SET ${ROW_UID_COLUMN} = ?, encrypted_token = ?, encrypted_token_iv = ?, updated_at = ?
+          WHERE id = ? AND ${ROW_UID_COLUMN} IS NULL`,
+      );
     } catch (error) {
       this.#db.close();
       throw error;
     }
+  }
+
+  /**
+   * How many rows failed to decrypt in {@link SqliteServiceAccessTokenStore.latestActive} since
+   * the store was opened (each was skipped, and passed to `onError`).
+   *
+   * @example
+   * ```ts
+   * if (store.decryptionFailures > 0) alert('a token row was modified, or the key changed');
+   * ```
+   */
+  get decryptionFailures(): number {
+    return this.#picker.failures;
   }
 
   /** {@inheritDoc ServiceAccessTokenStore.save} */
@@ -196,24 +249,33 @@ export class SqliteServiceAccessTokenStore implements ServiceAccessTokenStore {
     return settle(() => {
       this.#assertOpen();
       const stored = toServiceAccessToken(token);
-      const row = this.#encryptRow(stored);
-      this.#write(() => this.#insert.run(...row));
+      const row = insertParameters(this.#rows.encrypt(stored));
+      this.#write(() => {
+        this.#db
+          .transaction(() => {
+            this.#insert.run(...row);
+            this.#reencryptLegacyRows();
+          })
+          .immediate();
+      });
       return stored;
     });
   }
 
-  /** {@inheritDoc ServiceAccessTokenStore.latestActive} */
+  /**
+   * The active token (`expiresAt > now`) that expires last, or `null` when there is none. Ties
+   * go to the token saved last.
+   *
+   * A row that fails to decrypt is skipped and reported; this rejects with
+   * `ServiceAccessTokenDecryptionError` only when active rows exist and none of them decrypts.
+   */
   latestActive(now: Date = new Date()): Promise<ServiceAccessToken | null> {
     return settle(() => {
       this.#assertOpen();
-      const row = this.#latest.get(validDate('now', now).getTime());
-      if (row === undefined) return null;
-      const token = this.#cipher.decrypt(
-        { ciphertext: row.encrypted_token, iv: row.encrypted_token_iv },
-        associatedData(row.expires_at),
-        `row ${row.id} of ${this.tableName}`,
-      );
-      return new ServiceAccessToken({ token, expiresAt: new Date(row.expires_at) });
+      const rows = this.#latest.iterate(validDate('now', now).getTime());
+      const { token, failed } = this.#picker.pick(mapIterable(rows, storedRow));
+      if (token === null && failed !== undefined) throw failed;
+      return token;
     });
   }
 
@@ -232,7 +294,7 @@ export class SqliteServiceAccessTokenStore implements ServiceAccessTokenStore {
   ): Promise<number> {
     return settle(() => {
       this.#assertOpen();
-      const row = this.#encryptRow(toServiceAccessToken(token));
+      const row = insertParameters(this.#rows.encrypt(toServiceAccessToken(token)));
       const nowMs = validDate('now', now).getTime();
       // IMMEDIATE takes the write lock up front: two writers cannot both read and then deadlock
       // upgrading, and busyTimeout applies to the wait.
@@ -240,7 +302,9 @@ export class SqliteServiceAccessTokenStore implements ServiceAccessTokenStore {
         this.#db
           .transaction(() => {
             this.#insert.run(...row);
-            return this.#purge.run(nowMs).changes;
+            const purged = this.#purge.run(nowMs).changes;
+            this.#reencryptLegacyRows();
+            return purged;
           })
           .immediate(),
       );
@@ -287,11 +351,21 @@ export class SqliteServiceAccessTokenStore implements ServiceAccessTokenStore {
     return Promise.resolve();
   }
 
-  #encryptRow(token: ServiceAccessToken): [Buffer, Buffer, number, number, number] {
-    const expiresAt = token.expiresAt.getTime();
-    const { ciphertext, iv } = this.#cipher.encrypt(token.token, associatedData(expiresAt));
-    const writtenAt = Date.now();
-    return [ciphertext, iv, expiresAt, writtenAt, writtenAt];
+  // Rows 0.1.0 wrote (or a 0.1.0 process still writes, mid-deploy) are bound to their expiry
+  // only; each write moves them to the full binding. A row that does not decrypt is left for the
+  // purge: rewriting it would launder whatever was done to it.
+  #reencryptLegacyRows(): void {
+    for (const row of this.#legacyRows.all()) {
+      let token: ServiceAccessToken;
+      try {
+        token = this.#rows.decrypt(storedRow(row)).token;
+      } catch (error) {
+        if (error instanceof ServiceAccessTokenDecryptionError) continue;
+        throw error;
+      }
+      const { rowUid, ciphertext, iv } = this.#rows.encrypt(token);
+      this.#reencrypt.run(rowUid, ciphertext, iv, Date.now(), row.id);
+    }
   }
 
   // A write can fail because another connection changed the table under us (typically dropped
@@ -351,14 +425,12 @@ export class SqliteServiceAccessTokenStore implements ServiceAccessTokenStore {
       );
   }
 
-  #prepareInsert(
-    categoryWrite: CategoryWrite,
-  ): BetterSqlite3.Statement<[Buffer, Buffer, number, number, number]> {
+  #prepareInsert(categoryWrite: CategoryWrite): BetterSqlite3.Statement<InsertParameters> {
     const legacy = categoryWrite === 'legacy-default';
-    return this.#db.prepare<[Buffer, Buffer, number, number, number]>(
+    return this.#db.prepare<InsertParameters>(
       `INSERT INTO ${this.#table}
-        (encrypted_token, encrypted_token_iv, expires_at, created_at, updated_at${legacy ? `, ${quoteIdentifier(LEGACY_CATEGORY_COLUMN)}` : ''})
-        VALUES (?, ?, ?, ?, ?${legacy ? `, ${LEGACY_CODE_SUGGESTIONS_CATEGORY}` : ''})`,
+        (${ROW_UID_COLUMN}, encrypted_token, encrypted_token_iv, expires_at, created_at, updated_at${legacy ? `, ${quoteIdentifier(LEGACY_CATEGORY_COLUMN)}` : ''})
+        VALUES (?, ?, ?, ?, ?, ?${legacy ? `, ${LEGACY_CODE_SUGGESTIONS_CATEGORY}` : ''})`,
     );
   }
 
@@ -372,19 +444,51 @@ export class SqliteServiceAccessTokenStore implements ServiceAccessTokenStore {
   }
 }
 
-/** Binds a ciphertext to its row's expiry: changing `expires_at` alone is detected as tampering. */
-export function associatedData(expiresAtMs: unknown): Buffer {
-  return Buffer.from(`ai-access-token/service-access-token/v1;expires_at=${String(expiresAtMs)}`);
+function insertParameters({ rowUid, ciphertext, iv, expiresAtMs }: EncryptedRow): InsertParameters {
+  const writtenAt = Date.now();
+  return [rowUid, ciphertext, iv, expiresAtMs, writtenAt, writtenAt];
 }
 
-function quoteIdentifier(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
+function storedRow(row: TokenRow): StoredRow {
+  return {
+    id: row.id,
+    rowUid: row.row_uid,
+    ciphertext: row.encrypted_token,
+    iv: row.encrypted_token_iv,
+    expiresAt: row.expires_at,
+    expiresAtType: row.expires_at_type,
+  };
+}
+
+function* mapIterable<T, U>(items: Iterable<T>, map: (item: T) => U): Generator<U> {
+  for (const item of items) yield map(item);
+}
+
+/**
+ * Creates a missing database file as 0600 before SQLite opens it: SQLite creates the `-wal` and
+ * `-shm` files with the mode of the database file, so all three stay private whatever the umask.
+ * `O_EXCL` never follows a symlink planted at the path. Any failure is left to SQLite to report.
+ */
+function createPrivately(filename: string): void {
+  if (filename === ':memory:' || filename === '') return;
+  let fd: number;
+  try {
+    fd = openSync(filename, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600);
+  } catch {
+    return;
+  }
+  try {
+    fchmodSync(fd, 0o600);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function validateOptions(options: SqliteServiceAccessTokenStoreOptions): {
   filename: string;
   tableName: string;
   busyTimeout: number;
+  onError: DecryptionErrorHandler | undefined;
 } {
   const raw: unknown = options;
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
@@ -398,7 +502,12 @@ function validateOptions(options: SqliteServiceAccessTokenStoreOptions): {
       );
     }
   }
-  const { filename, tableName = DEFAULT_SERVICE_ACCESS_TOKENS_TABLE, busyTimeout } = options;
+  const {
+    filename,
+    tableName = DEFAULT_SERVICE_ACCESS_TOKENS_TABLE,
+    busyTimeout,
+    onError,
+  } = options;
   if (typeof filename !== 'string' || filename.length === 0) {
     throw new InvalidStoreOptionError(
       'filename',
@@ -423,7 +532,13 @@ function validateOptions(options: SqliteServiceAccessTokenStoreOptions): {
       `busyTimeout must be a whole number of milliseconds from 0 to ${MAX_BUSY_TIMEOUT_MS}; got ${describe(busyTimeout)}`,
     );
   }
-  return { filename, tableName, busyTimeout: busyTimeout ?? DEFAULT_BUSY_TIMEOUT_MS };
+  if (onError !== undefined && typeof onError !== 'function') {
+    throw new InvalidStoreOptionError(
+      'onError',
+      `onError must be a function receiving a ServiceAccessTokenDecryptionError; got ${describe(onError)}`,
+    );
+  }
+  return { filename, tableName, busyTimeout: busyTimeout ?? DEFAULT_BUSY_TIMEOUT_MS, onError };
 }
 
 function loadBetterSqlite3(): typeof BetterSqlite3 {

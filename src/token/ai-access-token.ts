@@ -80,9 +80,9 @@ export class AiAccessToken {
     this.notBefore = subSeconds(this.issuedAt, NOT_BEFORE_SECONDS);
     this.expiresAt = addSeconds(this.issuedAt, this.#options.expiresIn);
     // With the key known now, a token too long to verify is refused here rather than at encode.
-    // A schedule may have no key active yet: that is reported at encode (NoSigningKeyError).
+    // A schedule whose first key is not active yet is refused at encode, like a missing key.
     const configured = this.#options.signingKey;
-    if (configured !== null && !(configured instanceof KeySchedule)) {
+    if (configured !== null && !(configured instanceof KeySchedule && !configured.signsAt(now))) {
       this.#signingInput(this.signer());
     }
   }
