@@ -13,6 +13,7 @@ const configs = [
   'api-extractor.testing.json',
   'api-extractor.jest-setup.json',
   'api-extractor.codemod.json',
+  'api-extractor.pkcs11.json',
 ];
 
 let failed = false;

@@ -5,9 +5,12 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ts = createRequire(import.meta.url)('typescript');
-const entries = ['src/index.ts', 'src/testing/index.ts', 'src/codemod/transform.ts'].map((entry) =>
-  join(root, entry),
-);
+const entries = [
+  'src/index.ts',
+  'src/testing/index.ts',
+  'src/codemod/transform.ts',
+  'src/pkcs11/index.ts',
+].map((entry) => join(root, entry));
 const program = ts.createProgram(entries, {
   strict: true,
   module: ts.ModuleKind.Node16,

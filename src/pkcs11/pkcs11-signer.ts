@@ -14,10 +14,24 @@ import {
   type Pkcs11js,
 } from './load-pkcs11js';
 
-/** The environment variable `openPkcs11Signer` reads the user PIN from when `pin` is not given. */
+/**
+ * The environment variable `openPkcs11Signer` reads the user PIN from when `pin` is not given.
+ *
+ * @example
+ * ```ts
+ * process.env[ENV_PKCS11_PIN]; // 'AI_ACCESS_TOKEN_PKCS11_PIN'
+ * ```
+ */
 export const ENV_PKCS11_PIN = 'AI_ACCESS_TOKEN_PKCS11_PIN';
 
-/** Sessions a signer opens by default: concurrent `sign` calls up to this many run at once. */
+/**
+ * Sessions a signer opens by default: concurrent `sign` calls up to this many run at once.
+ *
+ * @example
+ * ```ts
+ * await openPkcs11Signer({ ...options, sessions: DEFAULT_PKCS11_SESSIONS * 2 });
+ * ```
+ */
 export const DEFAULT_PKCS11_SESSIONS = 4;
 const MAX_SESSIONS = 64;
 
