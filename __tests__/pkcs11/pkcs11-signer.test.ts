@@ -20,6 +20,7 @@ import {
   verifyAiAccessToken,
 } from '../../src';
 import { openPkcs11Signer, type Pkcs11Signer } from '../../src/pkcs11';
+import { loadPkcs11js } from '../../src/pkcs11/load-pkcs11js';
 import {
   KEY_LABEL,
   SOFTHSM_MODULE,
@@ -312,6 +313,77 @@ describe('openPkcs11Signer on SoftHSM2', () => {
       const noPin = await runCli(['jwks', ...flags], { env: {} });
       expect(noPin.code).not.toBe(0);
       expect(noPin.stderr).toContain('AI_ACCESS_TOKEN_PKCS11_PIN');
+    });
+  });
+
+  describe('edges', () => {
+    test('options are checked before anything is loaded', async () => {
+      await expect(openPkcs11Signer(null as unknown as typeof options)).rejects.toThrow(
+        /options object/,
+      );
+      await expect(openPkcs11Signer({ ...options, tokenLabel: '' })).rejects.toThrow(
+        /tokenLabel must be a non-empty string/,
+      );
+      await expect(
+        openPkcs11Signer({ ...options, pin: 'x', extra: 1 } as unknown as typeof options),
+      ).rejects.toThrow(InvalidClaimError);
+    });
+
+    test('an RSA key under 2048 bits is refused with CKR_KEY_SIZE_RANGE', async () => {
+      token?.tool(['--keypairgen', '--key-type', 'rsa:1024', '--label', 'small', '--id', '02']);
+      await expectPkcs11Error(
+        openPkcs11Signer({ ...options, keyLabel: 'small' }),
+        'CKR_KEY_SIZE_RANGE',
+      );
+    });
+
+    test('a key deleted from the token while open: sign rejects with a CKR_… error', async () => {
+      token?.tool(['--keypairgen', '--key-type', 'rsa:2048', '--label', 'doomed', '--id', '03']);
+      const signer = await openPkcs11Signer({ ...options, keyLabel: 'doomed', sessions: 1 });
+      try {
+        token?.tool(['--delete-object', '--type', 'privkey', '--label', 'doomed']);
+        const error = await signer.sign(Buffer.from('x')).then(
+          () => undefined,
+          (reason: unknown) => reason,
+        );
+        expect(error).toBeInstanceOf(Pkcs11Error);
+        expect((error as Pkcs11Error).returnValue).toMatch(/^CKR_(KEY|OBJECT)_HANDLE_INVALID$/);
+      } finally {
+        await signer.close();
+      }
+    });
+
+    test('two signers share the module and the login; two keys with one label are refused', async () => {
+      const first = await openPkcs11Signer(options);
+      const second = await openPkcs11Signer({ ...options, sessions: 1 });
+      expect(second.kid).toBe(first.kid);
+      await first.close();
+      // The module stays initialised and the token logged in while the second is open.
+      expect((await second.sign(Buffer.from('x'))).length).toBe(256);
+      await second.close();
+      token?.tool(['--keypairgen', '--key-type', 'rsa:2048', '--label', 'twin', '--id', '04']);
+      token?.tool(['--keypairgen', '--key-type', 'rsa:2048', '--label', 'twin', '--id', '05']);
+      const twins = await expectPkcs11Error(
+        openPkcs11Signer({ ...options, keyLabel: 'twin' }),
+        'CKR_KEY_HANDLE_INVALID',
+      );
+      expect(twins.message).toContain('label one key uniquely');
+    });
+
+    test('a module another part of the process initialised is used and left initialised', async () => {
+      const pkcs11js = loadPkcs11js();
+      const other = new pkcs11js.PKCS11();
+      other.load(SOFTHSM_MODULE);
+      other.C_Initialize({ flags: pkcs11js.CKF_OS_LOCKING_OK });
+      try {
+        const signer = await openPkcs11Signer(options);
+        expect((await signer.sign(Buffer.from('x'))).length).toBe(256);
+        await signer.close();
+        // Still initialised: finalising it is the other user's business.
+        expect(other.C_GetSlotList(true).length).toBeGreaterThan(0);
+      } finally {
+        other.C_Finalize();
+      }
     });
   });
 });

@@ -135,7 +135,7 @@ export async function openPkcs11Signer(options: Pkcs11SignerOptions): Promise<Pk
     }
     login(library.lib, sessions[0] as Pkcs11Handle, pkcs11.CKU_USER, resolved.pin);
     const key = findPrivateKey(library.lib, pkcs11, sessions[0] as Pkcs11Handle, resolved);
-    const { n, e } = readPublicKey(library.lib, pkcs11, sessions[0] as Pkcs11Handle, key, resolved);
+    const { n, e } = readPublicKey(library.lib, pkcs11, sessions[0] as Pkcs11Handle, key);
     return new TokenSigner(library, pkcs11, sessions, key, n, e);
   } catch (error) {
     for (const session of sessions) closeQuietly(library.lib, session);
@@ -322,41 +322,25 @@ function findObjects(
   }
 }
 
-// The modulus and exponent are public attributes of an RSA private key; some tokens hide them on
-// the private object, so the public key of the same label is read then.
+// The modulus and exponent are public attributes of an RSA private key, readable once logged in
+// (PKCS#11 requires CKA_MODULUS and CKA_PUBLIC_EXPONENT on RSA private key objects).
 function readPublicKey(
   lib: Pkcs11Library,
   pkcs11: Pkcs11js,
   session: Pkcs11Handle,
   key: Pkcs11Handle,
-  options: ResolvedOptions,
 ): { n: Buffer; e: Buffer } {
-  const template = () => [{ type: pkcs11.CKA_MODULUS }, { type: pkcs11.CKA_PUBLIC_EXPONENT }];
-  let attributes;
-  try {
-    attributes = lib.C_GetAttributeValue(session, key, template());
-  } catch {
-    const [publicKey] = findObjects(lib, session, [
-      { type: pkcs11.CKA_CLASS, value: pkcs11.CKO_PUBLIC_KEY },
-      { type: pkcs11.CKA_LABEL, value: options.keyLabel },
-    ]);
-    if (publicKey === undefined) {
-      throw new Pkcs11Error(
-        'CKR_ATTRIBUTE_SENSITIVE',
-        'read public key',
-        `the key ${JSON.stringify(options.keyLabel)} hides its modulus and no public key has its label`,
-      );
-    }
-    attributes = call('C_GetAttributeValue', () =>
-      lib.C_GetAttributeValue(session, publicKey, template()),
-    );
-  }
-  const [n, e] = attributes.map((attribute) => attribute.value);
+  const [n, e] = call('C_GetAttributeValue', () =>
+    lib.C_GetAttributeValue(session, key, [
+      { type: pkcs11.CKA_MODULUS },
+      { type: pkcs11.CKA_PUBLIC_EXPONENT },
+    ]),
+  ).map((attribute) => attribute.value);
   if (!Buffer.isBuffer(n) || !Buffer.isBuffer(e)) {
     throw new Pkcs11Error(
       'CKR_GENERAL_ERROR',
       'read public key',
-      'the token returned no modulus or exponent',
+      'the token returned no modulus or exponent for the key',
     );
   }
   return { n: stripLeadingZeros(n), e: stripLeadingZeros(e) };
@@ -513,7 +497,6 @@ function call<T>(operation: string, run: () => T): T {
   try {
     return run();
   } catch (cause) {
-    if (cause instanceof Pkcs11Error) throw cause;
     const name = returnValueOf(cause);
     throw new Pkcs11Error(name, operation, `${operation} failed: ${name}`, { cause });
   }
