@@ -16,6 +16,7 @@ const configs = [
   'api-extractor.express.json',
   'api-extractor.fastify.json',
   'api-extractor.hono.json',
+  'api-extractor.pkcs11.json',
 ];
 
 let failed = false;

@@ -12,6 +12,7 @@ const entries = [
   'src/express/index.ts',
   'src/fastify/index.ts',
   'src/hono/index.ts',
+  'src/pkcs11/index.ts',
 ].map((entry) => join(root, entry));
 const program = ts.createProgram(entries, {
   strict: true,

@@ -26,6 +26,9 @@ export type AiAccessTokenErrorCode =
   | 'ERR_MISSING_DEPENDENCY'
   | 'ERR_INVALID_MIGRATION_OPTION'
   | 'ERR_INVALID_KEY_SCHEDULE'
+  | 'ERR_ASYNC_ONLY_SIGNER'
+  | 'ERR_SIGNER'
+  | 'ERR_PKCS11'
   | TokenVerificationErrorCode;
 
 /**
@@ -482,5 +485,84 @@ export class InvalidKeyScheduleError extends AiAccessTokenError {
     super('ERR_INVALID_KEY_SCHEDULE', message, options);
     this.reason = reason;
     this.entry = options?.entry;
+  }
+}
+
+/**
+ * `encoded()` (or another synchronous path) was asked to sign with a `Signer` that signs
+ * only asynchronously (an HSM, a cloud KMS). Use `encodedAsync()` or `issueAsync()` instead.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   token.encoded();
+ * } catch (error) {
+ *   if (error instanceof AsyncOnlySignerError) await token.encodedAsync();
+ * }
+ * ```
+ */
+export class AsyncOnlySignerError extends AiAccessTokenError {
+  /** The `kid` of the signer. */
+  readonly kid: string;
+
+  constructor(kid: string, message: string) {
+    super('ERR_ASYNC_ONLY_SIGNER', message);
+    this.kid = kid;
+  }
+}
+
+/**
+ * A `Signer` broke its contract: its `sign()` rejected, or returned something that is not
+ * an RS256 signature of its key's length. The signer's own error, if any, is the `cause`.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await token.encodedAsync();
+ * } catch (error) {
+ *   if (error instanceof SignerError) console.log(error.kid, error.cause);
+ * }
+ * ```
+ */
+export class SignerError extends AiAccessTokenError {
+  /** The `kid` of the signer. */
+  readonly kid: string;
+
+  constructor(kid: string, message: string, options?: { cause?: unknown }) {
+    super('ERR_SIGNER', message, options);
+    this.kid = kid;
+  }
+}
+
+/**
+ * A PKCS#11 call failed. `returnValue` is the PKCS#11 return value's name (`CKR_PIN_INCORRECT`,
+ * `CKR_KEY_HANDLE_INVALID`, …), or a name of this package's for failures that are not one
+ * (`CKR_TOKEN_NOT_PRESENT` when no token has the label, `KEY_NOT_FOUND`, `SIGNER_CLOSED`).
+ * `operation` names what was being done. The message never contains the PIN.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await openPkcs11Signer({ module, tokenLabel: 'issuer', pin, keyLabel: 'signing' });
+ * } catch (error) {
+ *   if (error instanceof Pkcs11Error && error.returnValue === 'CKR_PIN_INCORRECT') process.exit(2);
+ * }
+ * ```
+ */
+export class Pkcs11Error extends AiAccessTokenError {
+  /** The PKCS#11 return value's name, e.g. `CKR_PIN_INCORRECT`, or `KEY_NOT_FOUND`/`SIGNER_CLOSED`. */
+  readonly returnValue: string;
+  /** What was being done, e.g. `C_Login` or `find key`. */
+  readonly operation: string;
+
+  constructor(
+    returnValue: string,
+    operation: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super('ERR_PKCS11', message, options);
+    this.returnValue = returnValue;
+    this.operation = operation;
   }
 }

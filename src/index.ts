@@ -167,3 +167,7 @@ export {
   type TokenEndpointResponse,
   type TokenEndpointUser,
 } from './http/token-endpoint';
+// Keys that never leave an HSM or KMS: the Signer interface (issue 21). The PKCS#11 signer is in
+// 'ai-access-token/pkcs11', so this entry never loads pkcs11js.
+export type { Signer } from './keys/signer';
+export { AsyncOnlySignerError, Pkcs11Error, SignerError } from './errors';

@@ -174,7 +174,7 @@ describe('KeySchedule', () => {
         ],
         'invalid-key',
         1,
-        'entries[1].key must be a SigningKey; got "pem"',
+        'entries[1].key must be a SigningKey or a Signer; got "pem"',
       ],
       [
         'a KeyRing as key',

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { InvalidClaimError } from '../errors';
 import type { Jwks, PublicJwk } from '../keys/jwk';
 import { KeyRing } from '../keys/key-ring';
+import type { Signer } from '../keys/signer';
 import { KeySchedule } from '../keys/key-schedule';
 import { describe, readClock, systemClock, type Clock } from '../time';
 import { DISCOVERY_PATH, assertIssuerUrl, joinIssuerPath } from './issuer-url';
@@ -56,7 +57,7 @@ export interface DiscoveryHandlerOptions {
    * The keys to publish: a {@link KeySchedule} (its JWKS at the handler's clock, on every
    * request), a {@link KeyRing}, or a function returning the current ring.
    */
-  keys: KeySchedule | KeyRing | (() => KeyRing);
+  keys: KeySchedule<Signer> | KeyRing<Signer> | (() => KeyRing<Signer>);
   /** Path of the JWKS, appended to the issuer to form `jwks_uri`. Default `/oauth/discovery/keys`. */
   jwksPath?: string | undefined;
   /**
@@ -193,7 +194,7 @@ export function createDiscoveryResponder(
   const jwksPaths = servedPaths(jwksUri, jwksPath);
 
   // A ring, or a schedule's JWKS of the current phase: the same object until the keys change.
-  let lastKeys: KeyRing | Jwks | undefined;
+  let lastKeys: KeyRing<Signer> | Jwks | undefined;
   let lastJwks: Representation | undefined;
   const jwksRepresentation = (): Representation => {
     const keys = currentKeys();
@@ -226,7 +227,7 @@ export function createDiscoveryResponder(
 
 interface ResolvedOptions {
   readonly issuer: string;
-  readonly currentKeys: () => KeyRing | Jwks;
+  readonly currentKeys: () => KeyRing<Signer> | Jwks;
   readonly jwksPath: string;
   readonly cacheControl: string;
 }
@@ -236,7 +237,7 @@ function resolveOptions(options: DiscoveryHandlerOptions): ResolvedOptions {
   const issuer = assertIssuerUrl('issuer', options.issuer);
   const keys: unknown = options.keys;
   const now = functionOption('now', options.now) ?? systemClock;
-  let currentKeys: () => KeyRing | Jwks;
+  let currentKeys: () => KeyRing<Signer> | Jwks;
   if (keys instanceof KeySchedule) {
     currentKeys = () => keys.jwksAt(readClock(now));
   } else if (keys instanceof KeyRing) {

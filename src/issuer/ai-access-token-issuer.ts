@@ -3,6 +3,7 @@ import { assertKnownOptions, wholeNumberOption } from '../option-checks';
 import { keySourceFromEnv } from '../keys/env-key-source';
 import { KeyRing } from '../keys/key-ring';
 import { KeySchedule } from '../keys/key-schedule';
+import { checkSigner, looksLikeSigner, type Signer } from '../keys/signer';
 import { SigningKey } from '../keys/signing-key';
 import { describe, readClock, type Clock } from '../time';
 import { AiAccessToken } from '../token/ai-access-token';
@@ -13,10 +14,11 @@ import { LruCache } from './lru-cache';
 
 /**
  * Where an {@link AiAccessTokenIssuer} gets its signing key: a fixed key (a {@link SigningKey},
- * a {@link KeyRing}, PEM text or a private `KeyObject`), a {@link KeySchedule} (evaluated at the
+ * any other {@link Signer} such as an HSM or KMS key, a {@link KeyRing}, PEM text or a private
+ * `KeyObject`), a {@link KeySchedule} (evaluated at the
  * issuer's clock on every `issue` call: the way to rotate keys for receivers that cache the JWKS,
- * such as the gateway), or a function returning the current `SigningKey` or `KeyRing`, read on
- * every `issue` call.
+ * such as the gateway), or a function returning the current `SigningKey`, `Signer` or `KeyRing`,
+ * read on every `issue` call. With a `Signer` that is not a `SigningKey`, mint with `issueAsync`.
  *
  * @example
  * ```ts
@@ -24,7 +26,7 @@ import { LruCache } from './lru-cache';
  * const source: IssuerSigningKeySource = () => ring; // later: ring = ring.rotate(nextKey)
  * ```
  */
-export type IssuerSigningKeySource = SigningKeyInput | (() => SigningKey | KeyRing);
+export type IssuerSigningKeySource = SigningKeyInput | (() => Signer | KeyRing<Signer>);
 
 /**
  * Options of `new AiAccessTokenIssuer(options)`.
@@ -114,14 +116,14 @@ interface CachedToken {
 interface PreparedRequest {
   /** The time of this call: compared with the cache, and the `iat` of a token minted for it. */
   readonly now: Date;
-  readonly key: SigningKey;
+  readonly key: Signer;
   readonly normalised: NormalisedRequest;
 }
 
 interface ResolvedIssuerOptions {
   readonly issuer: string;
   /** The key that signs at `now` (the time of the call). */
-  readonly signingKey: (now: Date) => SigningKey;
+  readonly signingKey: (now: Date) => Signer;
   readonly refreshBeforeMs: number;
   readonly maxEntries: number;
   readonly expiresIn: number;
@@ -179,6 +181,8 @@ export class AiAccessTokenIssuer {
    * left, else a new one signed on the calling thread.
    *
    * @throws {@link InvalidClaimError} when the request breaks a rule; the message names the field.
+   * @throws {@link AsyncOnlySignerError} when a new token is needed and the key is a `Signer`
+   * that signs only asynchronously (an HSM, a KMS): use {@link AiAccessTokenIssuer.issueAsync}.
    * @example
    * ```ts
    * const token = issuer.issue({ subject: 'user-42', scopes: ['duo_chat', 'code_suggestions'] });
@@ -194,7 +198,8 @@ export class AiAccessTokenIssuer {
   }
 
   /**
-   * Like {@link AiAccessTokenIssuer.issue}, but a new token is signed in libuv's thread pool.
+   * Like {@link AiAccessTokenIssuer.issue}, but a new token is signed in libuv's thread pool, or
+   * by the `Signer` (an HSM, a KMS) when the key is one.
    * Concurrent calls for the same token share one signature; a failure is not cached, so the
    * next call tries again. Always returns a Promise: errors reject it.
    *
@@ -280,7 +285,7 @@ export class AiAccessTokenIssuer {
     return entry.head + entry.tail;
   }
 
-  #mint(request: NormalisedRequest, key: SigningKey, now: Date): AiAccessToken {
+  #mint(request: NormalisedRequest, key: Signer, now: Date): AiAccessToken {
     const { issuer, expiresIn, generateId } = this.#options;
     return new AiAccessToken({
       subject: request.subject,
@@ -354,16 +359,20 @@ function resolveIssuerOptions(options: AiAccessTokenIssuerOptions): ResolvedIssu
 
 function resolveKeySource(
   given: IssuerSigningKeySource | undefined,
-  fixed: SigningKey | KeyRing | KeySchedule | null,
-): (now: Date) => SigningKey {
+  fixed: Signer | KeyRing<Signer> | KeySchedule<Signer> | null,
+): (now: Date) => Signer {
   if (typeof given === 'function') {
     return () => {
       const value: unknown = given();
-      if (value instanceof KeyRing) return value.current;
+      if (value instanceof KeyRing) return value.current as Signer;
       if (value instanceof SigningKey) return value;
+      if (looksLikeSigner(value)) {
+        checkSigner(value, 'signingKey()');
+        return value;
+      }
       throw new InvalidClaimError(
         'signingKey',
-        `signingKey() must return a SigningKey or a KeyRing; got ${describe(value)}`,
+        `signingKey() must return a SigningKey, a Signer or a KeyRing; got ${describe(value)}`,
       );
     };
   }

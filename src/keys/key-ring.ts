@@ -1,5 +1,6 @@
 import { InvalidSigningKeyError } from '../errors';
 import type { Jwks } from './jwk';
+import { checkSigner, type Signer } from './signer';
 import { SigningKey } from './signing-key';
 
 /**
@@ -15,27 +16,34 @@ import { SigningKey } from './signing-key';
  * app.get('/oauth/discovery/keys', (req, res) => res.json(ring.jwks()));
  * ring = ring.rotate(SigningKey.generate()); // only for receivers that refetch on an unknown kid
  * ```
+ *
+ * The keys may be any {@link Signer} (an HSM or KMS key): `K` is their type, `SigningKey` by default.
  */
-export class KeyRing {
+export class KeyRing<K extends Signer = SigningKey> {
   /** The key that signs new tokens. */
-  readonly current: SigningKey;
+  readonly current: K;
   /** Keys that no longer sign but still verify, newest first. */
-  readonly previous: readonly SigningKey[];
+  readonly previous: readonly K[];
 
-  constructor(current: SigningKey, previous: readonly SigningKey[] = []) {
-    if (!(current instanceof SigningKey)) {
-      throw new InvalidSigningKeyError('malformed', 'KeyRing current key must be a SigningKey');
-    }
-    if (!Array.isArray(previous) || !previous.every((key) => key instanceof SigningKey)) {
+  constructor(current: K, previous: readonly K[] = []) {
+    if (!isSigner(current)) {
       throw new InvalidSigningKeyError(
         'malformed',
-        'KeyRing previous keys must be an array of SigningKey',
+        'KeyRing current key must be a SigningKey or a Signer',
+      );
+    }
+    if (!Array.isArray(previous) || !previous.every(isSigner)) {
+      throw new InvalidSigningKeyError(
+        'malformed',
+        'KeyRing previous keys must be an array of SigningKey or Signer',
       );
     }
     this.current = current;
     const seen = new Set([current.kid]);
     this.previous = Object.freeze(
-      previous.filter((key) => (seen.has(key.kid) ? false : (seen.add(key.kid), true))),
+      (previous as readonly K[]).filter((key) =>
+        seen.has(key.kid) ? false : (seen.add(key.kid), true),
+      ),
     );
     Object.freeze(this);
   }
@@ -48,7 +56,7 @@ export class KeyRing {
    * ring.keys.map((key) => key.kid);
    * ```
    */
-  get keys(): readonly SigningKey[] {
+  get keys(): readonly K[] {
     return [this.current, ...this.previous];
   }
 
@@ -60,7 +68,7 @@ export class KeyRing {
    * ring.find(header.kid)?.publicKey;
    * ```
    */
-  find(kid: string): SigningKey | undefined {
+  find(kid: string): K | undefined {
     return this.keys.find((key) => key.kid === kid);
   }
 
@@ -81,7 +89,7 @@ export class KeyRing {
    * rotated.previous[0] === ring.current; // true
    * ```
    */
-  rotate(next: SigningKey): KeyRing {
+  rotate(next: K): KeyRing<K> {
     return new KeyRing(next, [this.current]);
   }
 
@@ -99,7 +107,8 @@ export class KeyRing {
 }
 
 /**
- * The JWKS document for the given keys and rings, in order, without duplicates.
+ * The JWKS document for the given keys (a `SigningKey` or any {@link Signer}) and rings, in order,
+ * without duplicates.
  *
  * @example
  * ```ts
@@ -107,13 +116,16 @@ export class KeyRing {
  * res.json(jwks(currentKey, previousKey));
  * ```
  */
-export function jwks(...keys: readonly (SigningKey | KeyRing)[]): Jwks {
+export function jwks(...keys: readonly (Signer | KeyRing<Signer>)[]): Jwks {
   const seen = new Set<string>();
   const result = [];
   for (const item of keys) {
     for (const key of item instanceof KeyRing ? item.keys : [item]) {
-      if (!(key instanceof SigningKey)) {
-        throw new InvalidSigningKeyError('malformed', 'jwks() takes SigningKey or KeyRing values');
+      if (!isSigner(key)) {
+        throw new InvalidSigningKeyError(
+          'malformed',
+          'jwks() takes SigningKey, Signer or KeyRing values',
+        );
       }
       if (!seen.has(key.kid)) {
         seen.add(key.kid);
@@ -122,4 +134,15 @@ export function jwks(...keys: readonly (SigningKey | KeyRing)[]): Jwks {
     }
   }
   return { keys: result };
+}
+
+// A SigningKey needs no check; another Signer is checked once (its kid against its JWK).
+function isSigner(value: unknown): boolean {
+  if (value instanceof SigningKey) return true;
+  try {
+    checkSigner(value as Signer);
+    return true;
+  } catch {
+    return false;
+  }
 }

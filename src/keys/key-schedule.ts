@@ -6,6 +6,7 @@ import { assertKnownOptions, functionOption, wholeNumberOption } from '../option
 import { describe, formatDistanceStrict, readClock, systemClock, type Clock } from '../time';
 import type { Jwks } from './jwk';
 import { KeyRing } from './key-ring';
+import { checkSigner, looksLikeSigner, type Signer } from './signer';
 import { readKeyScheduleFile } from './key-schedule-file';
 import { SigningKey } from './signing-key';
 
@@ -43,9 +44,9 @@ const MAX_WINDOW_SECONDS = 31_536_000;
  * const entry: KeyScheduleEntry = { key: SigningKey.fromPem(pem), activatesAt: '2026-12-01T00:00:00Z' };
  * ```
  */
-export interface KeyScheduleEntry {
-  /** The key. */
-  readonly key: SigningKey;
+export interface KeyScheduleEntry<K extends Signer = SigningKey> {
+  /** The key: a `SigningKey` or any other `Signer` (an HSM or KMS key). */
+  readonly key: K;
   /**
    * When it starts signing: a `Date`, or an ISO 8601 time with a zone (`Z` or `±hh:mm`), so that
    * every machine of a fleet reads the same instant whatever its local time zone.
@@ -109,18 +110,18 @@ export interface KeyScheduleEvent {
  * schedule.entries.map(({ key, activatesAt }) => `${key.kid} ${activatesAt.toISOString()}`);
  * ```
  */
-export interface ScheduledKey {
-  readonly key: SigningKey;
+export interface ScheduledKey<K extends Signer = SigningKey> {
+  readonly key: K;
   readonly activatesAt: Date;
 }
 
 // The schedule is constant between two consecutive event times: one precomputed phase each, so a
 // lookup is a range check (and a binary search when the time moved to another phase).
-interface Phase {
+interface Phase<K extends Signer> {
   readonly startMs: number;
   readonly endMs: number;
-  readonly signing: SigningKey | undefined;
-  readonly ring: KeyRing | undefined;
+  readonly signing: K | undefined;
+  readonly ring: KeyRing<K> | undefined;
   readonly jwks: Jwks;
 }
 
@@ -163,19 +164,19 @@ export const ISO_WITH_ZONE =
  * const handler = createDiscoveryHandler({ issuer: 'https://gitlab.example.com', keys: schedule });
  * ```
  */
-export class KeySchedule {
+export class KeySchedule<K extends Signer = SigningKey> {
   /** The entries, in order of activation. */
-  readonly entries: readonly ScheduledKey[];
+  readonly entries: readonly ScheduledKey<K>[];
   /** How long before it activates a key is published, in seconds. */
   readonly publishLeadSeconds: number;
   /** How long after it stops signing a key stays published, in seconds. */
   readonly retireAfterSeconds: number;
   readonly #now: Clock;
-  readonly #phases: readonly Phase[];
+  readonly #phases: readonly Phase<K>[];
   readonly #events: readonly KeyScheduleEvent[];
-  #lastPhase: Phase;
+  #lastPhase: Phase<K>;
 
-  constructor(entries: readonly KeyScheduleEntry[], options: KeyScheduleOptions = {}) {
+  constructor(entries: readonly KeyScheduleEntry<K>[], options: KeyScheduleOptions = {}) {
     assertKnownOptions(options, OPTION_NAMES);
     this.publishLeadSeconds = wholeNumberOption(
       'publishLeadSeconds',
@@ -194,11 +195,11 @@ export class KeySchedule {
       'seconds',
     );
     this.#now = functionOption('now', options.now) ?? systemClock;
-    this.entries = Object.freeze(validateEntries(entries));
+    this.entries = Object.freeze(validateEntries<K>(entries));
     this.#events = Object.freeze(buildEvents(this.entries, this));
     this.#phases = Object.freeze(buildPhases(this.entries, this.#events, this));
     // buildPhases always returns at least the phase before the first event.
-    this.#lastPhase = this.#phases[0] as Phase;
+    this.#lastPhase = this.#phases[0] as Phase<K>;
     Object.freeze(this);
   }
 
@@ -236,7 +237,7 @@ export class KeySchedule {
    * schedule.signingKeyAt(new Date('2026-12-01T00:00:00Z')).kid;
    * ```
    */
-  signingKeyAt(at?: Date): SigningKey {
+  signingKeyAt(at?: Date): K {
     const ms = this.#ms(at);
     return this.#phaseAt(ms).signing ?? this.#noSigningKey(ms);
   }
@@ -266,7 +267,7 @@ export class KeySchedule {
    * ring.current.kid; // the signing key's kid
    * ```
    */
-  ringAt(at?: Date): KeyRing {
+  ringAt(at?: Date): KeyRing<K> {
     const ms = this.#ms(at);
     return this.#phaseAt(ms).ring ?? this.#noSigningKey(ms);
   }
@@ -307,7 +308,7 @@ export class KeySchedule {
     return ms;
   }
 
-  #phaseAt(ms: number): Phase {
+  #phaseAt(ms: number): Phase<K> {
     const last = this.#lastPhase;
     if (ms >= last.startMs && ms < last.endMs) return last;
     const phases = this.#phases;
@@ -315,16 +316,16 @@ export class KeySchedule {
     let high = phases.length - 1;
     while (low < high) {
       const middle = (low + high + 1) >> 1;
-      if ((phases[middle] as Phase).startMs <= ms) low = middle;
+      if ((phases[middle] as Phase<K>).startMs <= ms) low = middle;
       else high = middle - 1;
     }
-    const phase = phases[low] as Phase;
+    const phase = phases[low] as Phase<K>;
     this.#lastPhase = phase;
     return phase;
   }
 
   #noSigningKey(ms: number): never {
-    const first = this.entries[0] as ScheduledKey;
+    const first = this.entries[0] as ScheduledKey<K>;
     const at = new Date(ms);
     throw new NoSigningKeyError(
       `no signing key at ${at.toISOString()}: the key schedule's first key (kid ${first.key.kid}) activates at ${first.activatesAt.toISOString()} (${formatDistanceStrict(first.activatesAt, at, { addSuffix: true })})`,
@@ -332,7 +333,7 @@ export class KeySchedule {
   }
 }
 
-function validateEntries(entries: unknown): ScheduledKey[] {
+function validateEntries<K extends Signer>(entries: unknown): ScheduledKey<K>[] {
   if (!Array.isArray(entries) || entries.length === 0) {
     throw new InvalidKeyScheduleError(
       'empty',
@@ -341,7 +342,7 @@ function validateEntries(entries: unknown): ScheduledKey[] {
   }
   const kids = new Map<string, number>();
   const times = new Map<number, number>();
-  const result: ScheduledKey[] = [];
+  const result: ScheduledKey<K>[] = [];
   (entries as unknown[]).forEach((entry, index) => {
     const name = `entries[${index}]`;
     if (typeof entry !== 'object' || entry === null) {
@@ -352,10 +353,10 @@ function validateEntries(entries: unknown): ScheduledKey[] {
       );
     }
     const { key, activatesAt } = entry as Record<string, unknown>;
-    if (!(key instanceof SigningKey)) {
+    if (!(key instanceof SigningKey) && !isCheckedSigner(key)) {
       throw new InvalidKeyScheduleError(
         'invalid-key',
-        `${name}.key must be a SigningKey; got ${describe(key)}`,
+        `${name}.key must be a SigningKey or a Signer; got ${describe(key)}`,
         { entry: index },
       );
     }
@@ -378,7 +379,7 @@ function validateEntries(entries: unknown): ScheduledKey[] {
     }
     kids.set(key.kid, index);
     times.set(time.getTime(), index);
-    result.push(Object.freeze({ key, activatesAt: time }));
+    result.push(Object.freeze({ key: key as K, activatesAt: time }));
   });
   return result.sort((a, b) => a.activatesAt.getTime() - b.activatesAt.getTime());
 }
@@ -408,11 +409,11 @@ interface Windows {
 
 // Entry i is published during [publishFrom, retireAt); the last one never retires.
 function window(
-  entries: readonly ScheduledKey[],
+  entries: readonly ScheduledKey<Signer>[],
   index: number,
   { publishLeadSeconds, retireAfterSeconds }: Windows,
 ): { publishMs: number; activateMs: number; retireMs: number } {
-  const activateMs = (entries[index] as ScheduledKey).activatesAt.getTime();
+  const activateMs = (entries[index] as ScheduledKey<Signer>).activatesAt.getTime();
   const next = entries[index + 1];
   return {
     publishMs: activateMs - publishLeadSeconds * 1000,
@@ -422,7 +423,10 @@ function window(
   };
 }
 
-function buildEvents(entries: readonly ScheduledKey[], windows: Windows): KeyScheduleEvent[] {
+function buildEvents(
+  entries: readonly ScheduledKey<Signer>[],
+  windows: Windows,
+): KeyScheduleEvent[] {
   const events: KeyScheduleEvent[] = [];
   entries.forEach(({ key }, index) => {
     const { publishMs, activateMs, retireMs } = window(entries, index, windows);
@@ -436,17 +440,17 @@ function buildEvents(entries: readonly ScheduledKey[], windows: Windows): KeySch
     .map((event) => Object.freeze(event));
 }
 
-function buildPhases(
-  entries: readonly ScheduledKey[],
+function buildPhases<K extends Signer>(
+  entries: readonly ScheduledKey<K>[],
   events: readonly KeyScheduleEvent[],
   windows: Windows,
-): Phase[] {
+): Phase<K>[] {
   const spans = entries.map((_, index) => window(entries, index, windows));
   const starts = [-Infinity, ...new Set(events.map((event) => event.at.getTime()))];
   return starts.map((startMs, index) => {
     const endMs = starts[index + 1] ?? Infinity;
-    let signing: SigningKey | undefined;
-    const published: SigningKey[] = [];
+    let signing: K | undefined;
+    const published: K[] = [];
     entries.forEach(({ key }, entry) => {
       const span = spans[entry] as (typeof spans)[number];
       if (span.activateMs <= startMs) signing = key;
@@ -460,4 +464,14 @@ function buildPhases(
     );
     return Object.freeze({ startMs, endMs, signing, ring, jwks });
   });
+}
+
+function isCheckedSigner(value: unknown): value is Signer {
+  if (!looksLikeSigner(value)) return false;
+  try {
+    checkSigner(value);
+    return true;
+  } catch {
+    return false;
+  }
 }

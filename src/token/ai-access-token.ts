@@ -2,10 +2,11 @@ import { addSeconds } from 'date-fns/addSeconds';
 import { fromUnixTime } from 'date-fns/fromUnixTime';
 import { subSeconds } from 'date-fns/subSeconds';
 import { NOT_BEFORE_SECONDS, type GitlabRealm } from '../constants';
-import { InvalidClaimError } from '../errors';
+import { AsyncOnlySignerError, InvalidClaimError } from '../errors';
 import { KeyRing } from '../keys/key-ring';
 import { defaultSigningKeyAt } from '../keys/env-key-source';
 import { KeySchedule } from '../keys/key-schedule';
+import type { Signer } from '../keys/signer';
 import { SigningKey } from '../keys/signing-key';
 import { readClock, toEpochSeconds } from '../time';
 import type { AiAccessTokenHeader, AiAccessTokenPayload } from './claims';
@@ -14,6 +15,7 @@ import {
   headerFor,
   signCompact,
   signCompactAsync,
+  signCompactWithSigner,
   signingInput,
 } from './encode';
 import {
@@ -57,7 +59,7 @@ export class AiAccessToken {
   readonly #createdAt: Date;
   #encoded: string | undefined;
   // The signing input last built, with its key: built (and its length checked) once per key.
-  #prepared: { readonly key: SigningKey; readonly input: string } | undefined;
+  #prepared: { readonly key: Signer; readonly input: string } | undefined;
   // The one signature in flight from encodedAsync(), shared by concurrent callers.
   #encoding: Promise<string> | undefined;
 
@@ -81,7 +83,7 @@ export class AiAccessToken {
     // A schedule whose first key is not active yet is refused at encode, like a missing key.
     const configured = this.#options.signingKey;
     if (configured !== null && !(configured instanceof KeySchedule && !configured.signsAt(now))) {
-      this.#signingInput(this.signingKey());
+      this.#signingInput(this.signer());
     }
   }
 
@@ -163,7 +165,7 @@ export class AiAccessToken {
     return Object.assign(claims, extraClaims);
   }
 
-  #signingInput(key: SigningKey): string {
+  #signingInput(key: Signer): string {
     const prepared = this.#prepared;
     if (prepared !== undefined && prepared.key === key) return prepared.input;
     const input = signingInput(key, this.#claims());
@@ -182,7 +184,7 @@ export class AiAccessToken {
    * ```
    */
   header(): AiAccessTokenHeader {
-    return headerFor(this.signingKey());
+    return headerFor(this.signer());
   }
 
   /**
@@ -191,6 +193,8 @@ export class AiAccessToken {
    * return the same string.
    *
    * @throws {@link NoSigningKeyError} when no key is given and none is in the environment.
+   * @throws {@link AsyncOnlySignerError} when the key is a `Signer` that signs only
+   * asynchronously (an HSM, a KMS): use {@link AiAccessToken.encodedAsync}.
    * @example
    * ```ts
    * const authorization = `Bearer ${token.encoded()}`;
@@ -198,7 +202,8 @@ export class AiAccessToken {
    */
   encoded(): string {
     if (this.#encoded === undefined) {
-      const key = this.signingKey();
+      const key = this.signer();
+      if (!(key instanceof SigningKey)) throw asyncOnly(key);
       this.#encoded = signCompact(this.#signingInput(key), key.privateKey);
     }
     return this.#encoded;
@@ -208,6 +213,9 @@ export class AiAccessToken {
    * The signed JWT, signed in libuv's thread pool so the event loop stays free while the RSA
    * signature is computed. The same token as {@link AiAccessToken.encoded}: whichever path signs
    * first, both return that string, and concurrent calls share one signature.
+   *
+   * With a `Signer` that is not a `SigningKey` (an HSM, a KMS), this is the way to mint: the
+   * signer's `sign()` is awaited, and a signature of the wrong length rejects with `SignerError`.
    *
    * Always returns a Promise; a missing key rejects it with {@link NoSigningKeyError} rather than
    * throwing.
@@ -220,15 +228,19 @@ export class AiAccessToken {
   encodedAsync(): Promise<string> {
     if (this.#encoded !== undefined) return Promise.resolve(this.#encoded);
     if (this.#encoding !== undefined) return this.#encoding;
-    let key: SigningKey;
+    let key: Signer;
     let input: string;
     try {
-      key = this.signingKey();
+      key = this.signer();
       input = this.#signingInput(key);
     } catch (error: unknown) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
-    const encoding = signCompactAsync(input, key.privateKey).then(
+    const signed =
+      key instanceof SigningKey
+        ? signCompactAsync(input, key.privateKey)
+        : signCompactWithSigner(input, key);
+    const encoding = signed.then(
       (encoded) => {
         // encoded() may have signed meanwhile; the signatures are equal, keep the first string.
         this.#encoded ??= encoded;
@@ -245,20 +257,40 @@ export class AiAccessToken {
   }
 
   /**
-   * The key that signs this token: the given one (a ring's current key, the key a schedule has
-   * signing when the token was constructed), else the environment's.
+   * The key that signs this token when it is a `SigningKey`: the given one (a ring's current key,
+   * the key a schedule has signing when the token was constructed), else the environment's. For
+   * any {@link Signer} (an HSM or KMS key too), use {@link AiAccessToken.signer}.
    *
    * @throws {@link NoSigningKeyError} when there is none, or the schedule has none active yet.
+   * @throws {@link AsyncOnlySignerError} when the key is a `Signer` that is not a `SigningKey`.
    * @example
    * ```ts
    * token.signingKey().kid;
    * ```
    */
   signingKey(): SigningKey {
+    const key = this.signer();
+    if (key instanceof SigningKey) return key;
+    throw asyncOnly(key);
+  }
+
+  /**
+   * The signer of this token, a `SigningKey` or any other {@link Signer}: the given one (a ring's
+   * current signer, the one a schedule has signing when the token was constructed), else the
+   * environment's key.
+   *
+   * @throws {@link NoSigningKeyError} when there is none, or the schedule has none active yet.
+   * @example
+   * ```ts
+   * token.signer().kid;
+   * ```
+   */
+  signer(): Signer {
     const configured = this.#options.signingKey;
-    if (configured instanceof KeyRing) return configured.current;
     if (configured instanceof SigningKey) return configured;
+    if (configured instanceof KeyRing) return configured.current;
     if (configured instanceof KeySchedule) return configured.signingKeyAt(this.#createdAt);
+    if (configured !== null) return configured;
     return defaultSigningKeyAt(this.#createdAt);
   }
 
@@ -266,4 +298,11 @@ export class AiAccessToken {
   toJSON(): AiAccessTokenPayload {
     return this.payload();
   }
+}
+
+function asyncOnly(signer: Signer): AsyncOnlySignerError {
+  return new AsyncOnlySignerError(
+    signer.kid,
+    `signer ${signer.kid} signs only asynchronously (an HSM or KMS key): use encodedAsync() instead of encoded(), or issueAsync() instead of issue()`,
+  );
 }

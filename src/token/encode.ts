@@ -1,6 +1,7 @@
 import { sign, type KeyObject } from 'node:crypto';
-import { InvalidClaimError } from '../errors';
-import type { SigningKey } from '../keys/signing-key';
+import { AiAccessTokenError, InvalidClaimError, SignerError } from '../errors';
+import { checkSigner, type Signer } from '../keys/signer';
+import { SigningKey } from '../keys/signing-key';
 import { MAX_TOKEN_LENGTH } from '../verify/decode';
 import type { AiAccessTokenHeader } from './claims';
 
@@ -11,7 +12,7 @@ import type { AiAccessTokenHeader } from './claims';
 const DIGEST = 'sha256';
 
 // The header depends only on the key, so its encoded segment is computed once per key.
-const headerSegments = new WeakMap<SigningKey, string>();
+const headerSegments = new WeakMap<Signer, string>();
 
 function base64urlJson(value: unknown): string {
   return Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
@@ -21,7 +22,7 @@ function base64urlJson(value: unknown): string {
  * The JOSE header of a token signed by `key`: `{ alg: 'RS256', typ: 'JWT', kid }`, in that key
  * order (the order jsonwebtoken writes).
  */
-export function headerFor(key: SigningKey): AiAccessTokenHeader {
+export function headerFor(key: Signer): AiAccessTokenHeader {
   return { alg: 'RS256', typ: 'JWT', kid: key.kid };
 }
 
@@ -29,7 +30,7 @@ export function headerFor(key: SigningKey): AiAccessTokenHeader {
  * The JWS signing input `base64url(JSON(header)).base64url(JSON(payload))`, built once per token
  * and signed as is.
  */
-export function signingInput(key: SigningKey, payload: object): string {
+export function signingInput(key: Signer, payload: object): string {
   let header = headerSegments.get(key);
   if (header === undefined) {
     header = base64urlJson(headerFor(key));
@@ -45,8 +46,8 @@ export function signingInput(key: SigningKey, payload: object): string {
  *
  * @throws {@link InvalidClaimError} naming `extraClaims`, the only unbounded part of a token.
  */
-export function assertTokenLength(input: string, key: SigningKey): void {
-  const signatureChars = Math.ceil((Math.ceil(key.modulusLength / 8) * 4) / 3);
+export function assertTokenLength(input: string, key: Signer): void {
+  const signatureChars = Math.ceil((signatureBytes(key) * 4) / 3);
   const length = input.length + 1 + signatureChars;
   if (length > MAX_TOKEN_LENGTH) {
     throw new InvalidClaimError(
@@ -84,4 +85,33 @@ export function signCompactAsync(input: string, privateKey: KeyObject): Promise<
       reject(nodeError);
     }
   });
+}
+
+/** The length of `key`'s RS256 signatures in bytes: its modulus length. */
+export function signatureBytes(key: Signer): number {
+  return key instanceof SigningKey ? Math.ceil(key.modulusLength / 8) : checkSigner(key);
+}
+
+/**
+ * Signs `input` with a {@link Signer} (an HSM, a KMS) and returns the compact JWT. The signature
+ * must be exactly the modulus length: anything else is the signer's fault, reported as such
+ * rather than as a token no verifier accepts.
+ */
+export async function signCompactWithSigner(input: string, signer: Signer): Promise<string> {
+  const expected = signatureBytes(signer);
+  let signature: Uint8Array;
+  try {
+    signature = await signer.sign(Buffer.from(input, 'utf8'));
+  } catch (cause) {
+    // The signer's own typed errors (a Pkcs11Error naming CKR_…) are more useful as they are.
+    if (cause instanceof AiAccessTokenError) throw cause;
+    throw new SignerError(signer.kid, `signer ${signer.kid} failed to sign`, { cause });
+  }
+  if (!(signature instanceof Uint8Array) || signature.length !== expected) {
+    throw new SignerError(
+      signer.kid,
+      `signer ${signer.kid} returned ${signature instanceof Uint8Array ? `${signature.length} bytes` : 'no bytes'}; an RS256 signature of its key is ${expected} bytes`,
+    );
+  }
+  return `${input}.${Buffer.from(signature.buffer, signature.byteOffset, signature.length).toString('base64url')}`;
 }

@@ -13,14 +13,15 @@ import {
 import { InvalidClaimError } from '../errors';
 import { KeyRing } from '../keys/key-ring';
 import { KeySchedule } from '../keys/key-schedule';
+import { checkSigner, looksLikeSigner, type Signer } from '../keys/signer';
 import { parsePemCached, SigningKey } from '../keys/signing-key';
 import { assertKnownOptions, functionOption, wholeNumberOption } from '../option-checks';
 import { describe, systemClock, type Clock } from '../time';
 import type { JsonObject, JsonValue } from './claims';
 
 /**
- * Anything `AiAccessToken` can sign with: a {@link SigningKey}, a {@link KeyRing} (its current
- * key signs), a {@link KeySchedule} (the key it has signing at the token's `iat`), PEM text, or a
+ * Anything `AiAccessToken` can sign with: a {@link SigningKey}, any other {@link Signer} (an HSM
+ * or KMS key; mint with `encodedAsync()`), a {@link KeyRing} (its current key signs), a {@link KeySchedule} (the key it has signing at the token's `iat`), PEM text, or a
  * private `crypto.KeyObject`. Prefer a `SigningKey`, `KeyRing` or `KeySchedule` built once at
  * start-up.
  *
@@ -29,7 +30,8 @@ import type { JsonObject, JsonValue } from './claims';
  * const key: SigningKeyInput = SigningKey.fromEnv();
  * ```
  */
-export type SigningKeyInput = SigningKey | KeyRing | KeySchedule | string | KeyObject;
+export type SigningKeyInput =
+  SigningKey | Signer | KeyRing<Signer> | KeySchedule<Signer> | string | KeyObject;
 
 /**
  * Options of `new AiAccessToken(options)`.
@@ -94,7 +96,7 @@ export interface ResolvedTokenOptions {
   readonly subject: string;
   readonly scopes: readonly string[];
   readonly issuer: string;
-  readonly signingKey: SigningKey | KeyRing | KeySchedule | null;
+  readonly signingKey: Signer | KeyRing<Signer> | KeySchedule<Signer> | null;
   readonly gitlabRealm: GitlabRealm;
   readonly audience: string | readonly string[];
   readonly expiresIn: number;
@@ -248,12 +250,16 @@ function resolveIssuer(value: unknown, env: NodeJS.ProcessEnv): string {
 
 function resolveSigningKey(
   value: SigningKeyInput | undefined,
-): SigningKey | KeyRing | KeySchedule | null {
+): Signer | KeyRing<Signer> | KeySchedule<Signer> | null {
   if (value === undefined) return null;
   if (value instanceof SigningKey || value instanceof KeyRing || value instanceof KeySchedule) {
     return value;
   }
   if (typeof value === 'string') return parsePemCached(value);
+  if (looksLikeSigner(value)) {
+    checkSigner(value);
+    return value;
+  }
   return SigningKey.fromKeyObject(value);
 }
 

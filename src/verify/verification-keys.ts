@@ -3,6 +3,7 @@ import { InvalidClaimError, TokenVerificationError } from '../errors';
 import type { Jwks } from '../keys/jwk';
 import { KeyRing } from '../keys/key-ring';
 import { KeySchedule } from '../keys/key-schedule';
+import type { Signer } from '../keys/signer';
 import { MIN_MODULUS_LENGTH, SigningKey } from '../keys/signing-key';
 import { describe } from '../time';
 
@@ -109,8 +110,16 @@ export function resolveVerificationKeys(keys: unknown): readonly VerificationKey
 }
 
 function resolveObject(keys: object): VerificationKey[] {
-  if (keys instanceof KeyRing)
-    return keys.keys.map((key) => ({ kid: key.kid, key: key.publicKey }));
+  if (keys instanceof KeyRing) {
+    // A ring may hold Signers (HSM or KMS keys) whose public key is known only as a JWK.
+    return (keys as KeyRing<Signer>).keys.map((key) => ({
+      kid: key.kid,
+      key:
+        key instanceof SigningKey
+          ? key.publicKey
+          : createPublicKey({ key: { ...key.publicJwk() }, format: 'jwk' }),
+    }));
+  }
   if (keys instanceof SigningKey) return [{ kid: keys.kid, key: keys.publicKey }];
   if (keys instanceof KeyObject) return [{ kid: undefined, key: publicRsaKey(keys) }];
   const entries = (keys as { keys?: unknown }).keys;

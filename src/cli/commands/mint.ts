@@ -9,6 +9,7 @@ import type { CliCommand } from '../command';
 import { EXIT_OK } from '../exit-codes';
 import { loadSigningKey } from '../key-files';
 import { asFlagError } from '../library-errors';
+import { PKCS11_HELP, PKCS11_OPTIONS, pkcs11SignerFromFlags } from '../pkcs11-flags';
 
 const OPTIONS = {
   ...COMMON_OPTIONS,
@@ -16,6 +17,7 @@ const OPTIONS = {
   scopes: { type: 'string', multiple: true },
   issuer: { type: 'string' },
   key: { type: 'string', short: 'k' },
+  ...PKCS11_OPTIONS,
   realm: { type: 'string' },
   ttl: { type: 'string' },
   audience: { type: 'string', multiple: true },
@@ -65,6 +67,7 @@ Options:
   -k, --key FILE          PEM private key to sign with (default: the key schedule named by
                           $AI_ACCESS_TOKEN_KEY_SCHEDULE_FILE, then $AI_ACCESS_TOKEN_SIGNING_KEY,
                           then the file named by $AI_ACCESS_TOKEN_SIGNING_KEY_FILE)
+${PKCS11_HELP}
       --realm R           gitlab_realm: saas (default) or self-managed
       --ttl SECONDS       lifetime, a whole number from 1 to ${MAX_EXPIRES_IN_SECONDS} (default 3600)
       --audience A        aud (default gitlab-ai-gateway); repeat for several audiences
@@ -82,13 +85,17 @@ Example:
   ai-access-token mint --subject user-42 --scopes code_suggestions,duo_chat \\
     --issuer https://gitlab.example.com --key signing-key.pem`,
 
-  run(argv, { io, out, now }) {
+  async run(argv, { io, out, now }) {
     const { values, positionals } = parseCommandArgs('mint', argv, OPTIONS);
     noPositionals('mint', positionals);
     const subject = required('--subject', values.subject);
     const scopes = commaList(required('--scopes', values.scopes));
     const extraClaims = parseClaims(values.claim ?? []);
     const audience = values.audience;
+    if (values.key !== undefined && values['pkcs11-module'] !== undefined) {
+      throw new CliUsageError('give either --key or the --pkcs11-* flags, not both');
+    }
+    const signer = await pkcs11SignerFromFlags(values, io.env);
     let token: AiAccessToken;
     try {
       token = new AiAccessToken({
@@ -98,9 +105,10 @@ Example:
         // in-process caller's environment is honoured too.
         issuer: values.issuer ?? nonEmpty(io.env[ENV_ISSUER]),
         signingKey:
-          values.key === undefined
+          signer ??
+          (values.key === undefined
             ? (keySourceFromEnvOrNull(io.env) ?? undefined)
-            : loadSigningKey('--key', values.key),
+            : loadSigningKey('--key', values.key)),
         // Checked by the library; its error is reported as --realm.
         gitlabRealm: values.realm as GitlabRealm | undefined,
         audience: audience?.length === 1 ? audience[0] : audience,
@@ -117,7 +125,8 @@ Example:
         extraClaims,
         now,
       });
-      const encoded = token.encoded();
+      // A PKCS#11 key signs only asynchronously.
+      const encoded = signer === undefined ? token.encoded() : await token.encodedAsync();
       if (values.json === true) {
         out.json({
           token: encoded,
@@ -130,8 +139,10 @@ Example:
       }
     } catch (error) {
       throw asFlagError(error, FLAGS);
+    } finally {
+      await signer?.close();
     }
-    return Promise.resolve(EXIT_OK);
+    return EXIT_OK;
   },
 };
 
