@@ -105,6 +105,50 @@ describe('verifyAiAccessTokenAsync({ keys: remoteKeySet, cache })', () => {
     expect(replaced).toMatchObject({ code: 'ERR_TOKEN_SIGNATURE' });
   });
 
+  it('drops a token when its issuer reassigns the kid to another of its keys (review finding)', async () => {
+    const clock = frozenClock();
+    // alpha's key published as "B" and beta's as "A": the token (kid A, signed by alpha) no longer
+    // selects the key that verified it, so the uncached verifier rejects it and so must a hit.
+    let jwks: unknown = { keys: [alpha.publicJwk(), beta.publicJwk()] };
+    const issuer = await startServerFor((origin) => (req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(
+        JSON.stringify(
+          req.url === '/.well-known/openid-configuration'
+            ? { issuer: origin, jwks_uri: `${origin}/jwks` }
+            : jwks,
+        ),
+      );
+    });
+    const keys = createRemoteKeySet({ issuers: [issuer.origin], now: clock.now });
+    const token = mint(issuer.origin, alpha, clock.now);
+    await verifyAiAccessTokenAsync(token, { keys, cache, now: clock.now });
+    jwks = {
+      keys: [
+        { ...alpha.publicJwk(), kid: beta.kid },
+        { ...beta.publicJwk(), kid: alpha.kid },
+      ],
+    };
+    await keys.refresh();
+    const swapped = await rejection(
+      verifyAiAccessTokenAsync(token, { keys, cache, now: clock.now }),
+    );
+    expect(swapped).toMatchObject({ code: 'ERR_TOKEN_SIGNATURE' });
+  });
+
+  it('hands out results that no caller can change for the next one', async () => {
+    const clock = frozenClock();
+    const issuer = await startIssuer(() => new KeyRing(alpha));
+    const keys = createRemoteKeySet({ issuers: [issuer.origin], now: clock.now });
+    const token = mint(issuer.origin, alpha, clock.now);
+    const first = await verifyAiAccessTokenAsync(token, { keys, cache, now: clock.now });
+    expect(Object.isFrozen(first.claims.scopes)).toBe(true);
+    expect(() => (first.claims.scopes as string[]).push('duo_chat')).toThrow(TypeError);
+    const again = await verifyAiAccessTokenAsync(token, { keys, cache, now: clock.now });
+    expect(again.claims.scopes).toEqual(first.claims.scopes);
+    expect(again.claims.scopes).not.toContain('duo_chat');
+  });
+
   it('does not remember rejections', async () => {
     const clock = frozenClock();
     let ring = new KeyRing(alpha);

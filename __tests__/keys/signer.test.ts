@@ -13,6 +13,7 @@ import {
   MissingDependencyError,
   NoSigningKeyError,
   SignerError,
+  createAiAccessTokenVerifier,
   jwks,
   verifyAiAccessToken,
   type PublicJwk,
@@ -160,6 +161,18 @@ describe('Signer', () => {
     expect(verifyAiAccessToken(scheduled, { keys: ring, issuer: ISSUER, now }).header.kid).toBe(
       previous.kid,
     );
+    // The schedule itself verifies its signers' tokens (review finding: it read a SigningKey's
+    // publicKey, which a Signer does not have, and so rejected every token).
+    expect(
+      verifyAiAccessToken(scheduled, { keys: schedule, issuer: ISSUER, now }).header.kid,
+    ).toBe(previous.kid);
+    const cached = createAiAccessTokenVerifier({
+      keys: schedule,
+      issuer: ISSUER,
+      now,
+      cache: { maxEntries: 10 },
+    });
+    expect(cached(scheduled).subject).toBe(cached(scheduled).subject);
     expect(
       () => new KeySchedule([{ key: { kid: 'x' } as unknown as Signer, activatesAt: NOW }]),
     ).toThrow(/must be a SigningKey or a Signer/);

@@ -1,6 +1,7 @@
 // The framework-neutral core of the route guards of the Express, Fastify and Hono adapters: the
 // verifier (built once), the RFC 6750 answers, and the 503 of a key fetch failure. Each adapter
 // only moves a header in and a GuardOutcome out.
+import type { Signer } from '../keys/signer';
 import { HttpRemoteKeySet, type RemoteKeySet } from '../discovery/remote-key-set';
 import { InvalidClaimError, JwksFetchError, TokenVerificationError } from '../errors';
 import {
@@ -260,7 +261,7 @@ function buildVerifier(
 // A schedule publishes a new JWKS object only when a key is published or retired, so the verifier
 // is rebuilt (its keys parsed) once per phase, never per request.
 function scheduleVerifier(
-  schedule: KeySchedule,
+  schedule: KeySchedule<Signer>,
   claims: VerifyClaimsOptions,
 ): AiAccessTokenVerifierFunction {
   const now = claims.now ?? systemClock;

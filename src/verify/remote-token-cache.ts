@@ -68,7 +68,7 @@ export function cachedRemoteVerification(
   // As on a miss: a stale issuer is refreshed in the background, and the answer is the keys now.
   const keys = issuerKeys.cached(kid);
   const generation = issuerKeys.generation;
-  if (keys === undefined || (entry.keys !== generation && !holds(keys, entry.key))) {
+  if (keys === undefined || (entry.keys !== generation && !holds(keys, kid, entry.key))) {
     cache.delete(token);
     return undefined;
   }
@@ -101,7 +101,13 @@ export function rememberRemoteVerification(
   });
 }
 
-// A refetch brings new KeyObjects for the same keys, so identity is not enough.
-function holds(keys: readonly VerificationKey[], key: KeyObject): boolean {
-  return keys.some((entry) => entry.key === key || entry.key.equals(key));
+// A refetch brings new KeyObjects for the same keys, so identity is not enough; and the key must
+// still be one the token's kid selects (the rule of candidateKeys), since an issuer may reassign
+// a kid to another of its keys.
+function holds(keys: readonly VerificationKey[], kid: string | undefined, key: KeyObject): boolean {
+  return keys.some(
+    (entry) =>
+      (kid === undefined || entry.kid === undefined || entry.kid === kid) &&
+      (entry.key === key || entry.key.equals(key)),
+  );
 }

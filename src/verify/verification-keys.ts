@@ -52,7 +52,7 @@ export interface JwksDocument {
  * ```
  */
 export type VerificationKeys =
-  JwksDocument | KeyRing | SigningKey | KeySchedule | KeyObject | string;
+  JwksDocument | KeyRing<Signer> | SigningKey | KeySchedule<Signer> | KeyObject | string;
 
 /**
  * A public key the verifier trusts. `kid` is `undefined` for a key that came without one (a bare
@@ -112,13 +112,7 @@ export function resolveVerificationKeys(keys: unknown): readonly VerificationKey
 function resolveObject(keys: object): VerificationKey[] {
   if (keys instanceof KeyRing) {
     // A ring may hold Signers (HSM or KMS keys) whose public key is known only as a JWK.
-    return (keys as KeyRing<Signer>).keys.map((key) => ({
-      kid: key.kid,
-      key:
-        key instanceof SigningKey
-          ? key.publicKey
-          : createPublicKey({ key: { ...key.publicJwk() }, format: 'jwk' }),
-    }));
+    return (keys as KeyRing<Signer>).keys.map((key) => ({ kid: key.kid, key: publicKeyOf(key) }));
   }
   if (keys instanceof SigningKey) return [{ kid: keys.kid, key: keys.publicKey }];
   if (keys instanceof KeyObject) return [{ kid: undefined, key: publicRsaKey(keys) }];
@@ -219,18 +213,32 @@ const scheduleKeys = new WeakMap<Jwks, readonly VerificationKey[]>();
  * const trusted = scheduleKeysAt(schedule, readClock(rules.now)); // [] before the first publication
  * ```
  */
-export function scheduleKeysAt(schedule: KeySchedule, at: Date): readonly VerificationKey[] {
+export function scheduleKeysAt(schedule: KeySchedule<Signer>, at: Date): readonly VerificationKey[] {
   const jwks = schedule.jwksAt(at);
   let keys = scheduleKeys.get(jwks);
   if (keys === undefined) {
     keys = Object.freeze(
       schedule.entries
         .filter(({ key }) => jwks.keys.some((jwk) => jwk.kid === key.kid))
-        .map(({ key }) => Object.freeze({ kid: key.kid, key: key.publicKey })),
+        .map(({ key }) => Object.freeze({ kid: key.kid, key: publicKeyOf(key) })),
     );
     scheduleKeys.set(jwks, keys);
   }
   return keys;
+}
+
+const signerPublicKeys = new WeakMap<Signer, KeyObject>();
+
+// A Signer (an HSM or KMS key) makes its public key known only as a JWK: parsed once per signer,
+// so every key set that holds it names the same KeyObject.
+function publicKeyOf(key: Signer): KeyObject {
+  if (key instanceof SigningKey) return key.publicKey;
+  let publicKey = signerPublicKeys.get(key);
+  if (publicKey === undefined) {
+    publicKey = createPublicKey({ key: { ...key.publicJwk() }, format: 'jwk' });
+    signerPublicKeys.set(key, publicKey);
+  }
+  return publicKey;
 }
 
 function publicRsaKey(key: KeyObject): KeyObject {

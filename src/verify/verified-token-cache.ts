@@ -49,6 +49,27 @@ export interface CachedVerification<R> {
   keys: unknown;
 }
 
+/**
+ * Freezes `value` and everything inside it, in place, and returns it. A remembered result is
+ * handed to every caller that presents the same token, so none of them may change what the next
+ * one sees. Iterative: a token's JSON may nest thousands of levels.
+ *
+ * @example
+ * ```ts
+ * deepFreeze(payload).scopes; // a frozen array
+ * ```
+ */
+export function deepFreeze<T>(value: T): T {
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const next = pending.pop();
+    if (typeof next !== 'object' || next === null || Object.isFrozen(next)) continue;
+    Object.freeze(next);
+    for (const child of Object.values(next)) pending.push(child);
+  }
+  return value;
+}
+
 /** A bounded LRU of verifications, keyed by the whole token string. Internal. */
 export class VerifiedTokenCache<R> {
   readonly maxEntries: number;

@@ -11,7 +11,11 @@ import {
   remoteTokenCache,
   type RemoteVerification,
 } from './remote-token-cache';
-import type { VerifiedTokenCache, VerifiedTokenCacheOptions } from './verified-token-cache';
+import {
+  deepFreeze,
+  type VerifiedTokenCache,
+  type VerifiedTokenCacheOptions,
+} from './verified-token-cache';
 import type { VerifiedAiAccessToken } from './verified-token';
 import {
   candidateKeys,
@@ -154,8 +158,10 @@ async function verifyWithRemoteKeys(
     if (lean !== undefined) {
       // Outside the guard: a broken clock is the caller's bug, not a bad token.
       const now = readClock(rules.now);
-      const result = guardVerification(() => checkClaims(lean.header, lean.payload, rules, now));
-      const verification = { header: lean.header, payload: lean.payload, kid, issuerKeys };
+      const header = deepFreeze(lean.header);
+      const payload = deepFreeze(lean.payload);
+      const result = guardVerification(() => checkClaims(header, payload, rules, now));
+      const verification = { header, payload, kid, issuerKeys };
       rememberRemoteVerification(cache, token as string, verification, result, lean.key);
       return result;
     }

@@ -12,6 +12,7 @@ import {
   resolveCacheOption,
   withinTime,
   type CachedVerification,
+  deepFreeze,
 } from './verified-token-cache';
 import {
   resolveVerifyOptions,
@@ -120,7 +121,9 @@ export function createAiAccessTokenVerifier(
     const keys = keysAt(resolved, now);
     const lean = verifyLean(token, keys);
     if (lean === undefined) return verifyCarefully(token, keys, resolved, now);
-    const result = guardVerification(() => checkClaims(lean.header, lean.payload, resolved, now));
+    const result = guardVerification(() =>
+      checkClaims(deepFreeze(lean.header), deepFreeze(lean.payload), resolved, now),
+    );
     cache.set(token as string, {
       value: result,
       exp: result.claims.exp,
