@@ -163,9 +163,9 @@ describe('Signer', () => {
     );
     // The schedule itself verifies its signers' tokens (review finding: it read a SigningKey's
     // publicKey, which a Signer does not have, and so rejected every token).
-    expect(
-      verifyAiAccessToken(scheduled, { keys: schedule, issuer: ISSUER, now }).header.kid,
-    ).toBe(previous.kid);
+    expect(verifyAiAccessToken(scheduled, { keys: schedule, issuer: ISSUER, now }).header.kid).toBe(
+      previous.kid,
+    );
     const cached = createAiAccessTokenVerifier({
       keys: schedule,
       issuer: ISSUER,

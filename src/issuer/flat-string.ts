@@ -13,9 +13,9 @@ export function flatString(value: string): string {
   // Copied code unit by code unit, never through UTF-8, which would turn a lone surrogate into
   // U+FFFD and make two different cache keys one. Text of one-byte characters (every token, most
   // keys) goes through latin1 so that V8 keeps it one byte per character.
-  return ONE_BYTE.test(value)
-    ? Buffer.from(value, 'latin1').toString('latin1')
-    : Buffer.from(value, 'utf16le').toString('utf16le');
+  return WIDE.test(value)
+    ? Buffer.from(value, 'utf16le').toString('utf16le')
+    : Buffer.from(value, 'latin1').toString('latin1');
 }
 
-const ONE_BYTE = /^[\u0000-\u00ff]*$/;
+const WIDE = /[\u0100-\uffff]/;

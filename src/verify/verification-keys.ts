@@ -213,7 +213,10 @@ const scheduleKeys = new WeakMap<Jwks, readonly VerificationKey[]>();
  * const trusted = scheduleKeysAt(schedule, readClock(rules.now)); // [] before the first publication
  * ```
  */
-export function scheduleKeysAt(schedule: KeySchedule<Signer>, at: Date): readonly VerificationKey[] {
+export function scheduleKeysAt(
+  schedule: KeySchedule<Signer>,
+  at: Date,
+): readonly VerificationKey[] {
   const jwks = schedule.jwksAt(at);
   let keys = scheduleKeys.get(jwks);
   if (keys === undefined) {
