@@ -24,6 +24,20 @@ afterEach(async () => {
   await closeAllServers();
 });
 
+/** An issuer on 127.0.0.1 serving whatever JWKS `current()` returns at the time of each fetch. */
+function startJwksIssuer(current: () => unknown): ReturnType<typeof startServerFor> {
+  return startServerFor((origin) => (req, res) => {
+    res.setHeader('content-type', 'application/json');
+    res.end(
+      JSON.stringify(
+        req.url === '/.well-known/openid-configuration'
+          ? { issuer: origin, jwks_uri: `${origin}/jwks` }
+          : current(),
+      ),
+    );
+  });
+}
+
 describe('verifyAiAccessTokenAsync({ keys: remoteKeySet, cache })', () => {
   it('checks the signature once, and the claims against each call’s options on every hit', async () => {
     const clock = frozenClock();
@@ -84,16 +98,7 @@ describe('verifyAiAccessTokenAsync({ keys: remoteKeySet, cache })', () => {
     const clock = frozenClock();
     const impostor = testKey('remote-cache-impostor');
     let jwks: unknown = { keys: [alpha.publicJwk()] };
-    const issuer = await startServerFor((origin) => (req, res) => {
-      res.setHeader('content-type', 'application/json');
-      res.end(
-        JSON.stringify(
-          req.url === '/.well-known/openid-configuration'
-            ? { issuer: origin, jwks_uri: `${origin}/jwks` }
-            : jwks,
-        ),
-      );
-    });
+    const issuer = await startJwksIssuer(() => jwks);
     const keys = createRemoteKeySet({ issuers: [issuer.origin], now: clock.now });
     const token = mint(issuer.origin, alpha, clock.now);
     await verifyAiAccessTokenAsync(token, { keys, cache, now: clock.now });
@@ -110,16 +115,7 @@ describe('verifyAiAccessTokenAsync({ keys: remoteKeySet, cache })', () => {
     // alpha's key published as "B" and beta's as "A": the token (kid A, signed by alpha) no longer
     // selects the key that verified it, so the uncached verifier rejects it and so must a hit.
     let jwks: unknown = { keys: [alpha.publicJwk(), beta.publicJwk()] };
-    const issuer = await startServerFor((origin) => (req, res) => {
-      res.setHeader('content-type', 'application/json');
-      res.end(
-        JSON.stringify(
-          req.url === '/.well-known/openid-configuration'
-            ? { issuer: origin, jwks_uri: `${origin}/jwks` }
-            : jwks,
-        ),
-      );
-    });
+    const issuer = await startJwksIssuer(() => jwks);
     const keys = createRemoteKeySet({ issuers: [issuer.origin], now: clock.now });
     const token = mint(issuer.origin, alpha, clock.now);
     await verifyAiAccessTokenAsync(token, { keys, cache, now: clock.now });

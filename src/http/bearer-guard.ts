@@ -1,7 +1,6 @@
 // The framework-neutral core of the route guards of the Express, Fastify and Hono adapters: the
 // verifier (built once), the RFC 6750 answers, and the 503 of a key fetch failure. Each adapter
 // only moves a header in and a GuardOutcome out.
-import type { Signer } from '../keys/signer';
 import { HttpRemoteKeySet, type RemoteKeySet } from '../discovery/remote-key-set';
 import { InvalidClaimError, JwksFetchError, TokenVerificationError } from '../errors';
 import {
@@ -9,10 +8,9 @@ import {
   type CheckGatewayHeadersOptions,
   type RequestHeaders,
 } from '../gateway/check-gateway-headers';
-import { KeySchedule } from '../keys/key-schedule';
-import type { Jwks } from '../keys/jwk';
+import type { KeySchedule } from '../keys/key-schedule';
 import { assertKnownOptions, functionOption, wholeNumberOption } from '../option-checks';
-import { describe, readClock, systemClock } from '../time';
+import { describe } from '../time';
 import type { VerificationKeys } from '../verify/verification-keys';
 import type { VerifiedAiAccessToken } from '../verify/verified-token';
 import { createAiAccessTokenVerifier } from '../verify/verify-ai-access-token';
@@ -254,29 +252,7 @@ function buildVerifier(
     throw new InvalidClaimError('keys', 'keys or verifier is required; got neither');
   }
   if (keys instanceof HttpRemoteKeySet) return createRemoteKeySetVerifier({ ...claims, keys });
-  if (keys instanceof KeySchedule) return scheduleVerifier(keys, claims);
   return createAiAccessTokenVerifier({ ...claims, keys: keys as VerificationKeys });
-}
-
-// A schedule publishes a new JWKS object only when a key is published or retired, so the verifier
-// is rebuilt (its keys parsed) once per phase, never per request.
-function scheduleVerifier(
-  schedule: KeySchedule<Signer>,
-  claims: VerifyClaimsOptions,
-): AiAccessTokenVerifierFunction {
-  const now = claims.now ?? systemClock;
-  const build = (jwks: Jwks): ((token: unknown) => VerifiedAiAccessToken) =>
-    createAiAccessTokenVerifier({ ...claims, keys: jwks });
-  let lastJwks = schedule.jwksAt(readClock(now));
-  let verify = build(lastJwks);
-  return (token) => {
-    const jwks = schedule.jwksAt(readClock(now));
-    if (jwks !== lastJwks) {
-      verify = build(jwks);
-      lastJwks = jwks;
-    }
-    return verify(token);
-  };
 }
 
 function resolveGatewayHeaders(
