@@ -96,12 +96,18 @@ const asyncBatch = (op) => async (n) => {
  * Runs each path against its floor for ROUNDS rounds; returns per path the median µs/op and the
  * median of the per-round ratios to the floor batch timed beside it.
  */
+const WARMUP_MS = 300;
 async function compare(floor, paths) {
   const floorTimes = [];
   const results = paths.map((path) => ({ path, times: [], ratios: [], cpuRatios: [] }));
+  // Warm-up: each path runs until it has had WARMUP_MS of work, so that V8 has optimised its code
+  // before it is timed (a server verifies for hours; one batch would time its first, unoptimised
+  // calls, and unevenly: code shared with another path gets warm sooner).
   for (const { path } of results) {
-    await timeBatch(floor, path.n);
-    await timeBatch(path, path.n); // warm-up
+    for (const started = performance.now(); performance.now() - started < WARMUP_MS;) {
+      await timeBatch(floor, path.n);
+      await timeBatch(path, path.n);
+    }
   }
   for (let round = 0; round < ROUNDS; round++) {
     for (const result of results) {

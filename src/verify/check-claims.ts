@@ -69,13 +69,13 @@ export function checkClaims(
     );
   }
 
-  const audience = rules.audiences.find((candidate) => aud.includes(candidate));
+  const audience = firstAudience(rules.audiences, aud);
   if (audience === undefined) {
     throw fail(
       'ERR_TOKEN_AUDIENCE',
       aud.length === 0
         ? `token has no aud claim; expected ${oneOf(rules.audiences)}`
-        : `token aud is ${showList(aud)}; expected ${oneOf(rules.audiences)}`,
+        : `token aud is ${showList(typeof aud === 'string' ? [aud] : aud)}; expected ${oneOf(rules.audiences)}`,
     );
   }
 
@@ -97,7 +97,7 @@ export function checkClaims(
 
   const legacy = audience === LEGACY_CODE_SUGGESTIONS_AUDIENCE;
   const scopes = legacy ? LEGACY_SCOPES : (claimedScopes ?? EMPTY);
-  const missing = rules.requiredScopes.find((scope) => !scopes.includes(scope));
+  const missing = firstMissing(rules.requiredScopes, scopes);
   if (missing !== undefined) {
     throw fail(
       'ERR_TOKEN_SCOPE',
@@ -123,6 +123,27 @@ export function checkClaims(
 // Own properties only: a claim named like an Object.prototype member must not read as present.
 function own(payload: Readonly<Record<string, unknown>>, name: string): unknown {
   return Object.hasOwn(payload, name) ? payload[name] : undefined;
+}
+
+// Plain loops, not find() with a closure: these run on every verification.
+function firstAudience(
+  wanted: readonly string[],
+  aud: string | readonly string[],
+): string | undefined {
+  for (const candidate of wanted) {
+    if (typeof aud === 'string' ? aud === candidate : aud.includes(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+function firstMissing(required: readonly string[], granted: readonly string[]): string | undefined {
+  for (const scope of required) if (!granted.includes(scope)) return scope;
+  return undefined;
+}
+
+function allStrings(values: readonly unknown[]): boolean {
+  for (const value of values) if (typeof value !== 'string') return false;
+  return true;
 }
 
 function isNumericDate(value: unknown): value is number {
@@ -156,12 +177,10 @@ function optionalString(
   return value;
 }
 
-function audienceList(value: unknown): readonly string[] {
+function audienceList(value: unknown): string | readonly string[] {
   if (value === undefined) return EMPTY;
-  if (typeof value === 'string') return [value];
-  if (Array.isArray(value) && value.every((item) => typeof item === 'string')) {
-    return value;
-  }
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value) && allStrings(value)) return Object.freeze(value as string[]);
   throw fail(
     'ERR_TOKEN_CLAIMS',
     `token aud must be a string or an array of strings; got ${describe(value)}`,
@@ -202,9 +221,8 @@ export function seatCountClaim(value: unknown): number | undefined {
 
 function scopeList(value: unknown): readonly string[] | undefined {
   if (value === undefined) return undefined;
-  if (Array.isArray(value) && value.every((item) => typeof item === 'string')) {
-    return Object.freeze([...value]);
-  }
+  // Frozen in place: it is the claim itself, which the result's claims hold too.
+  if (Array.isArray(value) && allStrings(value)) return Object.freeze(value as string[]);
   throw fail(
     'ERR_TOKEN_CLAIMS',
     `token scopes must be an array of strings; got ${describe(value)}`,
