@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import http from 'node:http';
 import { availableParallelism, cpus } from 'node:os';
-import { performance } from 'node:perf_hooks';
+import { PerformanceObserver, constants as perfConstants, performance } from 'node:perf_hooks';
 
 const require = createRequire(import.meta.url);
 const lib = require('../dist/index.js');
@@ -467,6 +467,34 @@ const verifyPaths = [
   },
 ];
 
+// --- allocation: minor GCs per 10,000 verifications -----------------------------------------------
+
+// A minor GC (scavenge) runs each time the young generation fills: their count over a fixed number
+// of calls compares what paths allocate per call (the same heap, the same young-generation size).
+const GC_N = 10_000;
+async function countMinorGcs(op) {
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+  await settle();
+  let minor = 0;
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      if (entry.detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MINOR) minor += 1;
+    }
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  for (let i = 0; i < GC_N; i++) op();
+  await settle();
+  observer.disconnect();
+  return minor;
+}
+
+async function measureGcs() {
+  const paths = verifyPaths.filter((path) => path !== null && path.offLoop !== true);
+  const counts = { [verifyFloor.name]: await countMinorGcs(() => verifyFloor.batch(1)) };
+  for (const path of paths) counts[path.name.trim()] = await countMinorGcs(() => path.batch(1));
+  return counts;
+}
+
 // --- remote keys while another issuer is down (issue 14) -----------------------------------------
 
 const REMOTE_N = 1000;
@@ -621,6 +649,7 @@ const verification = await compare(
   verifyFloor,
   verifyPaths.filter((path) => path !== null),
 );
+const gcs = await measureGcs();
 const memory = await measureCacheMemory();
 const remote = await measureRemoteWhileDown();
 const requireTimes = measureRequire();
@@ -779,7 +808,7 @@ const machine = {
 };
 
 if (asJson) {
-  console.log(JSON.stringify({ machine, rows, memory, targets }, null, 2));
+  console.log(JSON.stringify({ machine, rows, memory, minorGcsPer10k: gcs, targets }, null, 2));
 } else {
   const fmt = (value, digits) => (value === null ? 'n/a' : value.toFixed(digits));
   const widths = [38, 10, 9, 9];
@@ -807,6 +836,11 @@ if (asJson) {
   );
   console.log(
     'in process CPU time (immune to preemption on a loaded machine), for paths that stay on the loop.',
+  );
+  console.log(
+    `Minor GCs per ${GC_N.toLocaleString('en')} verifications: ${Object.entries(gcs)
+      .map(([name, count]) => `${name} ${count}`)
+      .join(', ')}.`,
   );
   console.log('');
   for (const { target, value, pass } of targets) {

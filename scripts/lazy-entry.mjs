@@ -16,7 +16,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const entry = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'index.js');
+// `node scripts/lazy-entry.mjs [DIST]`: DIST defaults to the repository's dist/ (tests build into
+// a private folder and pass theirs).
+const dist = process.argv[2] ?? join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
+const entry = join(dist, 'index.js');
 
 /** The modules minting uses: required when the entry is. */
 const MINTING = new Set([

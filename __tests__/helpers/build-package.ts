@@ -7,7 +7,8 @@ const root = resolve(__dirname, '../..');
 
 /**
  * Builds the package as it is installed: `src/` compiled with the project's tsconfig.build.json
- * into `<packageDir>/dist`, beside a copy of package.json (so its `exports` map and `bin` apply).
+ * into `<packageDir>/dist` and its entry rewired by scripts/lazy-entry.mjs, as `npm run build` does,
+ * beside a copy of package.json (so its `exports` map and `bin` apply).
  *
  * Tests build privately instead of using the repository's dist/: `npm run build` starts with
  * `rm -rf dist`, which would pull dist/ out from under test files running at the same time, and a
@@ -32,4 +33,9 @@ export async function buildPackage(packageDir: string, expected = 'dist/index.js
   } catch (error) {
     if (!existsSync(join(packageDir, expected))) throw error;
   }
+  // The rest of `npm run build`: the main entry loads its optional modules on first use.
+  await promisify(execFile)(process.execPath, [
+    join(root, 'scripts', 'lazy-entry.mjs'),
+    join(packageDir, 'dist'),
+  ]);
 }

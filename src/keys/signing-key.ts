@@ -11,6 +11,7 @@ import { ENV_KEY_SCHEDULE_FILE, ENV_SIGNING_KEY, ENV_SIGNING_KEY_FILE } from '..
 import { InvalidSigningKeyError, NoSigningKeyError } from '../errors';
 import type { PublicJwk } from './jwk';
 import type { Signer } from './signer';
+import { detachedPublicKey } from './detached-public-key';
 import { rsaPublicComponents, rsaThumbprint, type RsaPublicComponents } from './thumbprint';
 
 /** Smallest RSA modulus accepted for RS256 signing, in bits. */
@@ -68,12 +69,12 @@ export class SigningKey implements Signer {
   readonly modulusLength: number;
   readonly #components: RsaPublicComponents;
 
-  private constructor(privateKey: KeyObject) {
+  private constructor(privateKey: KeyObject, publicKey: KeyObject) {
     this.privateKey = privateKey;
-    this.publicKey = createPublicKey(privateKey);
-    this.#components = rsaPublicComponents(privateKey);
+    this.publicKey = publicKey;
+    this.#components = rsaPublicComponents(publicKey);
     this.kid = rsaThumbprint(this.#components);
-    this.modulusLength = privateKey.asymmetricKeyDetails?.modulusLength ?? 0;
+    this.modulusLength = publicKey.asymmetricKeyDetails?.modulusLength ?? 0;
     Object.freeze(this);
   }
 
@@ -157,14 +158,15 @@ export class SigningKey implements Signer {
         `signing key is a ${String(keyObject.asymmetricKeyType)} key; RS256 signing needs an RSA private key`,
       );
     }
-    const bits = keyObject.asymmetricKeyDetails?.modulusLength ?? 0;
+    const publicKey = detachedPublicKey(keyObject);
+    const bits = publicKey.asymmetricKeyDetails?.modulusLength ?? 0;
     if (bits < MIN_MODULUS_LENGTH) {
       throw new InvalidSigningKeyError(
         'too-small',
         `signing key is RSA-${bits}; RS256 signing needs at least ${MIN_MODULUS_LENGTH} bits`,
       );
     }
-    return new SigningKey(keyObject);
+    return new SigningKey(keyObject, publicKey);
   }
 
   /**
@@ -206,8 +208,16 @@ export class SigningKey implements Signer {
         `modulusLength must be a multiple of 8 from ${MIN_MODULUS_LENGTH} to ${MAX_MODULUS_LENGTH}; got ${String(modulusLength)}`,
       );
     }
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength });
-    return new SigningKey(privateKey);
+    // DER out of the generation job and parsed again, not the job's own KeyObject: see
+    // detachedPublicKey.
+    const { privateKey } = generateKeyPairSync('rsa', {
+      modulusLength,
+      publicKeyEncoding: { type: 'spki', format: 'der' },
+      privateKeyEncoding: { type: 'pkcs8', format: 'der' },
+    });
+    return SigningKey.fromKeyObject(
+      createPrivateKey({ key: privateKey, format: 'der', type: 'pkcs8' }),
+    );
   }
 
   /**

@@ -1,5 +1,6 @@
 import { KeyObject, createPublicKey } from 'node:crypto';
 import { InvalidClaimError, TokenVerificationError } from '../errors';
+import { detachedPublicKey } from '../keys/detached-public-key';
 import type { Jwks } from '../keys/jwk';
 import { KeyRing } from '../keys/key-ring';
 import { KeySchedule } from '../keys/key-schedule';
@@ -248,12 +249,12 @@ function publicRsaKey(key: KeyObject): KeyObject {
   if (key.type === 'secret') {
     throw invalidKeys('keys is a symmetric secret; RS256 verification needs an RSA public key');
   }
-  const publicKey = key.type === 'private' ? createPublicKey(key) : key;
-  if (publicKey.asymmetricKeyType !== 'rsa') {
+  if (key.asymmetricKeyType !== 'rsa') {
     throw invalidKeys(
-      `keys is a ${String(publicKey.asymmetricKeyType)} key; RS256 verification needs an RSA public key`,
+      `keys is a ${String(key.asymmetricKeyType)} key; RS256 verification needs an RSA public key`,
     );
   }
+  const publicKey = detachedPublicKey(key);
   if (!isStrongRsa(publicKey)) {
     throw invalidKeys(
       `keys is RSA-${publicKey.asymmetricKeyDetails?.modulusLength ?? 0}; RS256 verification needs at least ${MIN_MODULUS_LENGTH} bits`,
