@@ -5,6 +5,12 @@
  * gateway headers, the tokens endpoint) through it: a process that only mints never loads them
  * (see `scripts/lazy-entry.mjs`).
  *
+ * Only `require()` gains from it: Node's ES module loader reads every named export of a CommonJS
+ * module when it is imported, so `import … from 'ai-access-token'` loads every module, as before.
+ * It also swallows an error thrown by such a read (the name is then `undefined`), where `require()`
+ * rethrows it at every read; the modules loaded this way need only Node's built-ins and the
+ * package's own dependencies, so a load does not fail on a working install.
+ *
  * @internal
  * @example
  * ```ts

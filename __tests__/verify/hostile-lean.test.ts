@@ -69,6 +69,20 @@ function signedNonCanonicalPayload(): string {
   }
 }
 
+// A payload segment with `inserted` put in the middle of its text, signed over exactly that text:
+// the decoder skips or maps these characters, jws's alphabet check must refuse them.
+function signedPayloadWith(inserted: string): string {
+  const segment = b64url({
+    aud: AI_GATEWAY_AUDIENCE,
+    iss: ISSUER,
+    exp: IAT + 3600,
+    sub: 'user-42',
+  });
+  const middle = segment.length >> 1;
+  const input = `${header}.${segment.slice(0, middle)}${inserted}${segment.slice(middle)}`;
+  return `${input}.${b64(signed(input))}`;
+}
+
 const invalidUtf8Payload = (() => {
   const json = Buffer.concat([
     Buffer.from(`{"aud":"${AI_GATEWAY_AUDIENCE}","iss":"${ISSUER}","exp":${IAT + 3600},"sub":"`),
@@ -89,6 +103,12 @@ const rows: [string, string][] = [
   ],
   ['a payload signed with its padding bits set', signedNonCanonicalPayload()],
   ['a payload signed with invalid UTF-8', invalidUtf8Payload],
+  ['a payload signed with a space inside', signedPayloadWith(' ')],
+  ['a payload signed with a newline inside', signedPayloadWith('\n')],
+  ['a payload signed with + inside', signedPayloadWith('+')],
+  ['a payload signed with / inside', signedPayloadWith('/')],
+  ['a payload signed with = inside', signedPayloadWith('=')],
+  ['a payload signed with a non-ASCII letter inside', signedPayloadWith('é')],
   ['a fourth segment', `${valid}.${signature}`],
 ];
 

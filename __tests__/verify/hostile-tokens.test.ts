@@ -279,6 +279,12 @@ const rows: Row[] = [
   },
   { name: 'empty audience array', token: withClaims({ aud: [] }), code: 'ERR_TOKEN_AUDIENCE' },
   {
+    name: 'empty audience string',
+    token: withClaims({ aud: '' }),
+    code: 'ERR_TOKEN_AUDIENCE',
+    message: /token aud is ""/,
+  },
+  {
     name: 'legacy audience when only the new one is accepted',
     token: withClaims({ aud: LEGACY_CODE_SUGGESTIONS_AUDIENCE }),
     options: { audiences: [AI_GATEWAY_AUDIENCE] },

@@ -73,7 +73,7 @@ export function checkClaims(
   if (audience === undefined) {
     throw fail(
       'ERR_TOKEN_AUDIENCE',
-      aud.length === 0
+      typeof aud !== 'string' && aud.length === 0
         ? `token has no aud claim; expected ${oneOf(rules.audiences)}`
         : `token aud is ${showList(typeof aud === 'string' ? [aud] : aud)}; expected ${oneOf(rules.audiences)}`,
     );
