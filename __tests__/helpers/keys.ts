@@ -1,4 +1,9 @@
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  type KeyObject,
+} from 'node:crypto';
 import { SigningKey } from '../../src/keys/signing-key';
 
 // RSA key generation takes ~100 ms; each test file generates what it needs once.
@@ -14,9 +19,40 @@ export function testKey(name = 'default'): SigningKey {
   return key;
 }
 
-/** Real key pairs of kinds that must be refused as signing keys. */
+/**
+ * Real key pairs of kinds that must be refused as signing keys. Parsed again from DER: on Node 20,
+ * reading the JWK of a key fresh from generateKeyPairSync can deadlock (see
+ * src/keys/detached-public-key.ts), and tests read them.
+ */
 export function rsaKeyPair(modulusLength: number): { privateKey: KeyObject; publicKey: KeyObject } {
-  return generateKeyPairSync('rsa', { modulusLength });
+  return reparsed(
+    generateKeyPairSync('rsa', {
+      modulusLength,
+      publicKeyEncoding: { type: 'spki', format: 'der' },
+      privateKeyEncoding: { type: 'pkcs8', format: 'der' },
+    }),
+  );
+}
+
+/** An EC P-256 key pair, parsed again from DER like {@link rsaKeyPair}. */
+export function ecKeyPair(): { privateKey: KeyObject; publicKey: KeyObject } {
+  return reparsed(
+    generateKeyPairSync('ec', {
+      namedCurve: 'P-256',
+      publicKeyEncoding: { type: 'spki', format: 'der' },
+      privateKeyEncoding: { type: 'pkcs8', format: 'der' },
+    }),
+  );
+}
+
+function reparsed(pair: { privateKey: Buffer; publicKey: Buffer }): {
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+} {
+  return {
+    privateKey: createPrivateKey({ key: pair.privateKey, format: 'der', type: 'pkcs8' }),
+    publicKey: createPublicKey({ key: pair.publicKey, format: 'der', type: 'spki' }),
+  };
 }
 
 /** Splits a JWT and decodes its header and payload, independently of the package's own code. */

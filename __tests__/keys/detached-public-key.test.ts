@@ -24,7 +24,7 @@ describe('detachedPublicKey', () => {
     const key = SigningKey.fromKeyObject(privateKey);
     expect(key.privateKey).toBe(privateKey);
     expect(key.publicKey.equals(publicKey)).toBe(true);
-    expect(key.publicJwk()).toMatchObject(publicKey.export({ format: 'jwk' }));
+    expect(key.publicJwk()).toMatchObject(detachedPublicKey(publicKey).export({ format: 'jwk' }));
   });
 
   it('gives SigningKey.generate a private key re-parsed from DER that signs and verifies', () => {

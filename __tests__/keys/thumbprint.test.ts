@@ -1,5 +1,6 @@
-import { createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { createPublicKey } from 'node:crypto';
 import { rsaPublicComponents, rsaThumbprint } from '../../src/keys/thumbprint';
+import { ecKeyPair } from '../helpers/keys';
 
 // RFC 7638, section 3.1: the example RSA key and its SHA-256 thumbprint.
 const RFC7638_N =
@@ -17,7 +18,7 @@ describe('RFC 7638 thumbprint', () => {
   });
 
   it('refuses a key that is not RSA', () => {
-    const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const { publicKey } = ecKeyPair();
     expect(() => rsaPublicComponents(publicKey)).toThrow('expected an RSA key');
   });
 });

@@ -1,4 +1,4 @@
-import { createPrivateKey, generateKeyPairSync, generateKeySync } from 'node:crypto';
+import { createPrivateKey, generateKeySync } from 'node:crypto';
 import { AI_GATEWAY_AUDIENCE, LEGACY_CODE_SUGGESTIONS_AUDIENCE } from '../../src/constants';
 import { InvalidClaimError, TokenVerificationError } from '../../src/errors';
 import { KeyRing } from '../../src/keys/key-ring';
@@ -15,7 +15,7 @@ import {
   verifyDecoded,
 } from '../../src/verify/verify-ai-access-token';
 import type { VerifyAiAccessTokenOptions } from '../../src/verify/verify-options';
-import { rsaKeyPair, testKey } from '../helpers/keys';
+import { ecKeyPair, rsaKeyPair, testKey } from '../helpers/keys';
 import { forgeRs256, thrown } from './forge';
 
 const key = testKey('current');
@@ -244,9 +244,7 @@ describe('verifyAiAccessToken: every form of keys', () => {
 
   it('skips JWKS entries it cannot use for RS256 and uses the rest', () => {
     const small = rsaKeyPair(1024).publicKey.export({ format: 'jwk' });
-    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({
-      format: 'jwk',
-    });
+    const ec = ecKeyPair().publicKey.export({ format: 'jwk' });
     const jwk = key.publicJwk();
     const document = {
       keys: [
@@ -284,7 +282,7 @@ describe('verifyAiAccessToken: every form of keys', () => {
 
 describe('verifyAiAccessToken: options are validated (a programmer error, not a bad token)', () => {
   const token = mint();
-  const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const ec = ecKeyPair();
   it.each<[string, Record<string, unknown>, string]>([
     ['keys missing', { keys: undefined }, 'keys'],
     ['keys a number', { keys: 1 }, 'keys'],
