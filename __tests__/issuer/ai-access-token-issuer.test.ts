@@ -351,6 +351,21 @@ describe('AiAccessTokenIssuer: key rotation', () => {
     expect(decodeParts(issuer.issue(REQUEST)).header.kid).toBe(nextKey.kid);
   });
 
+  it('does not cache a flight that outlived a rotation away and back (A, B, A)', async () => {
+    let current: SigningKey = key;
+    const { issuer } = setup({ signingKey: () => current });
+    const inFlight = issuer.issueAsync(REQUEST);
+    current = nextKey;
+    issuer.issue(REQUEST);
+    current = key;
+    const fresh = issuer.issue(REQUEST);
+    expect(issuer.stats().size).toBe(1);
+    await inFlight;
+    // Stored under the first A's cache key, it would take an LRU slot no request can reach.
+    expect(issuer.stats().size).toBe(1);
+    expect(issuer.issue(REQUEST)).toBe(fresh);
+  });
+
   it('signs with the current key of a fixed KeyRing', () => {
     const { issuer } = setup({ signingKey: new KeyRing(nextKey, [key]) });
     expect(decodeParts(issuer.issue(REQUEST)).header.kid).toBe(nextKey.kid);

@@ -194,7 +194,7 @@ export class AiAccessTokenIssuer {
     if (cached !== undefined) return cached;
     this.#misses += 1;
     const token = this.#mint(normalised, key, now);
-    return this.#store(normalised.cacheKey, key.kid, token, token.encoded());
+    return this.#store(normalised.cacheKey, this.#keyTag, token, token.encoded());
   }
 
   /**
@@ -221,6 +221,7 @@ export class AiAccessTokenIssuer {
     }
     const { now, key, normalised } = prepared;
     const { cacheKey } = normalised;
+    const keyTag = this.#keyTag;
     const cached = this.#lookup(cacheKey, now.getTime());
     if (cached !== undefined) return Promise.resolve(cached);
     const pending = this.#inFlight.get(cacheKey);
@@ -236,7 +237,7 @@ export class AiAccessTokenIssuer {
       const token = this.#mint(normalised, key, now);
       signing = token
         .encodedAsync()
-        .then((encoded) => this.#store(cacheKey, key.kid, token, encoded));
+        .then((encoded) => this.#store(cacheKey, keyTag, token, encoded));
     } catch (error: unknown) {
       signing = Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
@@ -305,10 +306,11 @@ export class AiAccessTokenIssuer {
     });
   }
 
-  /** Caches `encoded` (as flat copies, which it returns joined) unless the key rotated meanwhile. */
-  #store(cacheKey: string, kid: string, token: AiAccessToken, encoded: string): string {
-    // A flight that outlived a rotation must not put an old-key token back.
-    if (kid !== this.#kid) return encoded;
+  /** Caches `encoded` (as flat copies, which it returns joined) unless the key changed meanwhile. */
+  #store(cacheKey: string, keyTag: string, token: AiAccessToken, encoded: string): string {
+    // A flight that outlived a key change must not put its token back: not an old key's, and not
+    // one keyed by a past generation's tag either (after A, B, A no request reaches that key).
+    if (keyTag !== this.#keyTag) return encoded;
     const split = encoded.indexOf('.') + 1;
     if (this.#head === undefined || !encoded.startsWith(this.#head)) {
       this.#head = flatString(encoded.slice(0, split));
