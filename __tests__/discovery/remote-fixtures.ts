@@ -28,15 +28,19 @@ export function startIssuer(ring: () => KeyRing): Promise<TestServer> {
   return startServerFor((origin) => createDiscoveryHandler({ issuer: origin, keys: ring }));
 }
 
-/** An issuer serving exactly this JWKS document (any kids it likes) at `/jwks`. */
+/**
+ * An issuer serving exactly this JWKS document (any kids it likes) at `/jwks`; given a function,
+ * whatever it returns at the time of each fetch.
+ */
 export function startJwksIssuer(jwks: unknown): Promise<TestServer> {
+  const current = typeof jwks === 'function' ? (jwks as () => unknown) : () => jwks;
   return startServerFor((origin) => (req, res) => {
     res.setHeader('content-type', 'application/json');
     res.end(
       JSON.stringify(
         req.url === '/.well-known/openid-configuration'
           ? { issuer: origin, jwks_uri: `${origin}/jwks` }
-          : jwks,
+          : current(),
       ),
     );
   });

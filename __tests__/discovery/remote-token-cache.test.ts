@@ -8,8 +8,8 @@ import { InvalidClaimError } from '../../src/errors';
 import { KeyRing } from '../../src/keys/key-ring';
 import { verifyAiAccessTokenAsync } from '../../src/verify/verify-ai-access-token-async';
 import { testKey } from '../helpers/keys';
-import { frozenClock, mint, rejection, startIssuer } from './remote-fixtures';
-import { closeAllServers, startServerFor } from './servers';
+import { frozenClock, mint, rejection, startIssuer, startJwksIssuer } from './remote-fixtures';
+import { closeAllServers } from './servers';
 
 const alpha = testKey('remote-cache-alpha');
 const beta = testKey('remote-cache-beta');
@@ -23,20 +23,6 @@ afterEach(async () => {
   signatureChecks.mockRestore();
   await closeAllServers();
 });
-
-/** An issuer on 127.0.0.1 serving whatever JWKS `current()` returns at the time of each fetch. */
-function startJwksIssuer(current: () => unknown): ReturnType<typeof startServerFor> {
-  return startServerFor((origin) => (req, res) => {
-    res.setHeader('content-type', 'application/json');
-    res.end(
-      JSON.stringify(
-        req.url === '/.well-known/openid-configuration'
-          ? { issuer: origin, jwks_uri: `${origin}/jwks` }
-          : current(),
-      ),
-    );
-  });
-}
 
 describe('verifyAiAccessTokenAsync({ keys: remoteKeySet, cache })', () => {
   it('checks the signature once, and the claims against each call’s options on every hit', async () => {
